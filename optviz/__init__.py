@@ -1,0 +1,29 @@
+"""optviz: an interactive loss-surface and optimizer visualizer for teaching.
+
+>>> import optviz
+>>> t = optviz.trace("rosenbrock", "adam", start=(-1.2, 1.0), steps=300, lr=0.001)
+>>> t.path.shape
+(301, 2)
+
+The engine is imported on first use, so that ``import optviz.data`` (say) does not pay for
+numba and the kernels.
+"""
+
+_EXPORTS = {
+    "trace": "optviz.trajectory",
+    "trace_batch": "optviz.trajectory",
+    "Trace": "optviz.trajectory",
+    "Batch": "optviz.trajectory",
+    "OPTIMIZERS": "optviz.optimizers",
+    "SURFACES": "surfaces",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'optviz' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
