@@ -1,0 +1,102 @@
+"""How optviz compiles its kernels: one decorator, one on-disk cache.
+
+Compiled kernels are cached by numba so that a second process starts in a fraction of a second.
+The cache goes to a writable directory of optviz's own (see ``optviz.paths``), so it also works
+when the package directory is read-only, and it is keyed by a hash of the kernel sources: numba
+notices a change to a kernel's own file, but not to a surface or an optimizer rule that the
+kernel calls from another file, and a stale cache would silently run old code.
+"""
+
+import hashlib
+import os
+import shutil
+import time
+from functools import partial
+from pathlib import Path
+
+import numba
+from numba import literally, njit, types
+from numba.extending import overload
+
+from optviz.paths import cache_dir
+
+_ROOT = Path(__file__).resolve().parent.parent
+KERNEL_SOURCES = ("optviz/_jit.py", "optviz/kernels.py", "optviz/optimizers/*.py", "surfaces/*.py")
+_STALE_AFTER_DAYS = 7
+
+
+def _source_hash() -> str:
+    digest = hashlib.sha256(numba.__version__.encode())
+    for pattern in KERNEL_SOURCES:
+        for path in sorted(_ROOT.glob(pattern)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _prune(parent: Path, keep: Path) -> None:
+    """Drop caches of kernel versions nobody has used for a week (old checkouts, old releases)."""
+    cutoff = time.time() - _STALE_AFTER_DAYS * 86400
+    for old in parent.glob("kernels-*"):
+        if old != keep and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _use_cache_dir() -> bool:
+    """Point numba's cache at optviz's directory; False if nothing writable exists."""
+    try:
+        base = Path(os.environ["NUMBA_CACHE_DIR"]) if os.environ.get("NUMBA_CACHE_DIR") else cache_dir()
+        path = base / f"kernels-{_source_hash()}"
+        path.mkdir(parents=True, exist_ok=True)
+        os.utime(path)
+        _prune(base, path)
+    except OSError:
+        return False
+    numba.config.CACHE_DIR = str(path)
+    return True
+
+
+CACHING = _use_cache_dir()
+
+#: The decorator for every entry point that Python calls. ``error_model="numpy"`` lets a division
+#: by zero give inf instead of raising, which keeps the loops branch-free and SIMD-vectorized.
+kernel = partial(njit, cache=CACHING, error_model="numpy")
+
+#: The decorator for functions called only from kernels (rules, surfaces): compiled into them.
+inner = partial(njit, error_model="numpy")
+
+
+def switch(name: str, branches) -> object:
+    """A compiled ``name(i, …)`` that calls ``branches[i](…)`` for an index known at run time.
+
+    This is how one kernel serves every surface without a compile per surface. The if/elif is
+    generated as source because numba's alternative, ``literal_unroll`` over a tuple of
+    functions, is experimental, fails on a loop body that calls one function twice, and calls
+    through pointers that LLVM cannot inline: these are plain direct calls.
+    """
+    lines = [f"def {name}(i, *args):"]
+    for index in range(len(branches)):
+        lines += [f"    {'if' if index == 0 else 'elif'} i == {index}:", f"        return branch{index}(*args)"]
+    namespace = {f"branch{index}": branch for index, branch in enumerate(branches)}
+    exec("\n".join(lines), namespace)
+    return inner(namespace[name])
+
+
+def choose(branches) -> object:
+    """A function ``choose(i, …)`` for compiled code that calls ``branches[i](…)``, where ``i``
+    is a compile-time constant (a literal, or a constant captured by the calling kernel).
+
+    Only the chosen branch is compiled into the caller, as a direct call that LLVM can inline.
+    """
+
+    def dispatch(i, *args):
+        raise NotImplementedError("called from compiled code only")
+
+    @overload(dispatch)
+    def _typed(i, *args):
+        if not isinstance(i, types.IntegerLiteral):
+            return lambda i, *args: literally(i)  # numba retries with i as a constant
+        branch = branches[i.literal_value]
+        return lambda i, *args: branch(*args)
+
+    return dispatch
