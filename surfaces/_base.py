@@ -1,0 +1,42 @@
+"""What a surface is: a 2D loss J(x, y) with its gradient, a window to draw it in, and its minima."""
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Minimum:
+    x: float
+    y: float
+    value: float
+    kind: str  # "global" or "local"
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One test function.
+
+    ``f(x, y)`` and ``grad(x, y) -> (∂J/∂x, ∂J/∂y)`` are numba functions compiled into the
+    engine's kernels; call them from Python through :func:`surfaces.evaluate`, not directly
+    (each direct call from Python would compile a copy of its own).
+    """
+
+    name: str
+    title: str
+    latex: str
+    f: object
+    grad: object
+    domain: tuple  # ((x_min, x_max), (y_min, y_max)): the window the figures draw
+    minima: tuple  # of Minimum, global ones first
+    start: tuple  # the default start point
+    lesson: str  # what it teaches, in one sentence
+    log_levels: bool = False  # contour levels log-spaced: the interesting part is near the floor
+
+    @property
+    def global_minima(self) -> tuple:
+        return tuple(m for m in self.minima if m.kind == "global")
+
+    def nearest(self, x: float, y: float):
+        """``(minimum, distance)``: the known minimum nearest to (x, y); distance NaN if (x, y) is."""
+        minimum = min(self.minima, key=lambda m: math.hypot(m.x - x, m.y - y))
+        return minimum, math.hypot(minimum.x - x, minimum.y - y)
