@@ -1,0 +1,263 @@
+"""Trajectories: what an optimizer does on a surface, step by step.
+
+:func:`trace` follows one start point; :func:`trace_batch` follows many at once (a grid of
+starts, or one run per learning rate), each with its own hyper-parameters if wanted. Both check
+every input and refuse work beyond the documented limits, because a web page passes them on.
+
+Divergence is reported, never hidden: ``diverged_at`` is the first step whose position is not
+finite (it overflowed), as Keras would see its variables turn to inf/nan; the path and the loss
+are NaN from there on. The loss can overflow a step earlier, at a finite position: it is then
+inf in ``loss``, and the position after it is the first non-finite one.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+import surfaces
+from optviz import kernels
+from optviz.optimizers import HYPER_NAMES, check_convention, check_value, code, get, resolve
+
+#: Limits on the work one call may ask for: a slider or a URL can never ask for more.
+MAX_STEPS = 100_000
+MAX_RUNS = 1_000_000
+MAX_WORK = 2_000_000_000  # runs × steps, about a second or two of computing
+MAX_RECORDED = 25_000_000  # runs × (steps + 1) positions kept in memory, 600 MB with the losses
+MAX_COORDINATE = 1e6  # a start point further out than this is refused
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One run. ``path[i]`` is the position after step i (``path[0]`` the start) and
+    ``loss[i]`` the loss there; ``state`` maps each state slot of the optimizer (m, s, …) to its
+    value after each step, shape (steps + 1, 2), if it was asked for."""
+
+    surface: str
+    optimizer: str
+    convention: str
+    hyper: dict
+    path: np.ndarray
+    loss: np.ndarray
+    diverged_at: int | None
+    state: dict | None = None
+
+    @property
+    def steps(self) -> int:
+        return len(self.path) - 1
+
+    @property
+    def final(self) -> np.ndarray:
+        return self.path[-1]
+
+    def nearest_minimum(self):
+        """``(minimum, distance)`` of the known minimum nearest to the final point."""
+        return surfaces.get(self.surface).nearest(*self.final)
+
+    def arrival(self, tolerance: float):
+        """``(minimum, step)``: the known minimum the run ends within ``tolerance`` of, and the
+        first step at which it came that close; ``(None, None)`` if it ends near none."""
+        minimum, distance = self.nearest_minimum()
+        if not distance <= tolerance:
+            return None, None
+        near = np.hypot(self.path[:, 0] - minimum.x, self.path[:, 1] - minimum.y) <= tolerance
+        return minimum, int(np.argmax(near))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """K runs. ``paths`` (K, steps + 1, 2) and ``losses`` (K, steps + 1) if recorded, else None;
+    ``final`` (K, 2), ``final_loss`` (K,) and ``diverged_at`` (K,), -1 for a run that did not
+    diverge, always. ``hyper`` maps each hyper-parameter to its scalar or its (K,) array."""
+
+    surface: str
+    optimizer: str
+    convention: str
+    hyper: dict
+    starts: np.ndarray
+    final: np.ndarray
+    final_loss: np.ndarray
+    diverged_at: np.ndarray
+    paths: np.ndarray | None = None
+    losses: np.ndarray | None = None
+
+
+def trace(surface, optimizer, start=None, steps=200, convention="keras", record_state=False, **hyper) -> Trace:
+    """Follow ``optimizer`` on ``surface`` from ``start`` (default: the surface's own start).
+
+    Hyper-parameters not given take the convention's defaults (``optviz.OPTIMIZERS[name].defaults``).
+
+    >>> t = trace("rosenbrock", "adam", start=(-1.2, 1.0), steps=300, lr=0.001)
+    >>> t.path.shape, t.loss.shape
+    ((301, 2), (301,))
+    """
+    if any(np.ndim(value) for value in hyper.values()):
+        raise ValueError("trace takes one value per hyper-parameter; use trace_batch for one per run")
+    run = _run(surface, optimizer, None if start is None else [start], steps, convention, True, record_state, hyper)
+    state = None
+    if record_state:
+        slots = get(optimizer).slots
+        state = {name: run.state[:, i, :, 0] for i, name in enumerate(slots)}
+    diverged = int(run.diverged_at[0])
+    return Trace(
+        surface=run.surface,
+        optimizer=run.optimizer,
+        convention=run.convention,
+        hyper=run.hyper,
+        path=run.paths[0],
+        loss=run.losses[0],
+        diverged_at=None if diverged < 0 else diverged,
+        state=state,
+    )
+
+
+def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", record=True, **hyper) -> Batch:
+    """Follow K runs at once: ``starts`` (K, 2), and any hyper-parameter a scalar or a (K,) array.
+
+    With ``record=False`` only the final points and losses are kept, which is faster and lets far
+    more runs fit in memory (a map of final losses over a grid of α and β, say).
+    """
+    run = _run(surface, optimizer, starts, steps, convention, record, False, hyper)
+    return Batch(
+        surface=run.surface,
+        optimizer=run.optimizer,
+        convention=run.convention,
+        hyper=run.hyper,
+        starts=run.starts,
+        final=run.final,
+        final_loss=run.final_loss,
+        diverged_at=run.diverged_at,
+        paths=run.paths,
+        losses=run.losses,
+    )
+
+
+@dataclass
+class _Run:
+    surface: str
+    optimizer: str
+    convention: str
+    hyper: dict
+    starts: np.ndarray
+    final: np.ndarray
+    final_loss: np.ndarray
+    diverged_at: np.ndarray
+    paths: np.ndarray | None
+    losses: np.ndarray | None
+    state: np.ndarray | None
+
+
+def _run(surface_name, optimizer_name, starts, steps, convention, record, record_state, given) -> _Run:
+    surface = surfaces.get(surface_name)
+    torch = check_convention(convention)
+    hyper = resolve(optimizer_name, convention, **given)
+    steps = _check_steps(steps)
+    count, starts = _check_starts(surface, starts, hyper)
+    table = _hyper_table(hyper, count)
+    if count > MAX_RUNS:
+        raise ValueError(f"{count:,} runs asked for; at most {MAX_RUNS:,} are allowed")
+    if count * steps > MAX_WORK:
+        raise ValueError(f"{count:,} runs × {steps:,} steps is more than the {MAX_WORK:,} run-steps allowed")
+    if record and count * (steps + 1) > MAX_RECORDED:
+        raise ValueError(
+            f"recording {count:,} runs × {steps + 1:,} positions is more than the {MAX_RECORDED:,} allowed; "
+            "pass record=False to keep only the final points"
+        )
+
+    rows = steps + 1 if record else 0
+    path = np.empty((rows, 2, count))
+    loss = np.empty((rows, count))
+    state = np.empty((rows if record_state else 0, 2, 2, count))
+    points = np.ascontiguousarray(starts.T)
+    final_loss = np.empty(count)
+    diverged = np.full(count, -1, dtype=np.int64)
+    args = (surfaces.code(surface), torch, table, points)
+    outputs = (steps, path, loss, state, final_loss, diverged)
+    _in_parallel(count, lambda lo, hi: kernels.DESCEND[code(optimizer_name)](*args, lo, hi, *outputs))
+
+    paths, losses = (path.transpose(2, 0, 1), loss.T) if record else (None, None)
+    final = points.T.copy()
+    for k in np.flatnonzero(diverged >= 0):
+        final[k] = final_loss[k] = np.nan
+        if record:
+            paths[k, diverged[k]:] = losses[k, diverged[k]:] = np.nan
+    return _Run(surface.name, optimizer_name, convention, hyper, starts, final, final_loss, diverged,
+                paths, losses, state if record_state else None)
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise ValueError(f"steps must be a whole number, got {steps!r}")
+    if not 0 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps={steps} is outside the allowed range [0, {MAX_STEPS:,}]")
+    return int(steps)
+
+
+def _check_starts(surface, starts, hyper):
+    """The runs' start points as a (K, 2) array; K also comes from any per-run hyper-parameter."""
+    lengths = {name: len(np.atleast_1d(v)) for name, v in hyper.items() if np.ndim(v) > 0}
+    if starts is not None:
+        starts = np.array(starts, dtype=np.float64) if _numeric(starts) else None
+        if starts is None or starts.ndim != 2 or starts.shape[1] != 2 or len(starts) == 0:
+            raise ValueError("starts must be a non-empty list of (x, y) points, shape (K, 2)")
+        if not np.all(np.isfinite(starts)) or np.abs(starts).max() > MAX_COORDINATE:
+            raise ValueError(f"start points must be finite, with coordinates within ±{MAX_COORDINATE:g}")
+        lengths["starts"] = len(starts)
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"per-run arrays must have one length, got {lengths}")
+    count = next(iter(lengths.values()), 1)
+    if starts is None:
+        starts = np.tile(np.array(surface.start, dtype=np.float64), (count, 1))
+    return count, starts
+
+
+def _numeric(value) -> bool:
+    try:
+        np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _hyper_table(hyper: dict, count: int) -> np.ndarray:
+    """The (8, K) table of every run's hyper-parameters; those an optimizer ignores are 0.
+
+    Scalars were checked by ``resolve``; each distinct value of a per-run array is checked here.
+    """
+    table = np.zeros((len(HYPER_NAMES), count))
+    for name, value in hyper.items():
+        row = table[HYPER_NAMES.index(name)]
+        if np.ndim(value) == 0:
+            row[:] = value
+            continue
+        if np.ndim(value) > 1 or not _numeric(value):
+            raise ValueError(f"{name} must be a number or a 1-D array of numbers, one per run")
+        row[:] = value
+        for distinct in np.unique(row):
+            check_value(name, distinct)  # raises, naming the allowed range
+    return table
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="optviz-trace")
+
+
+@cache
+def _threads() -> int:
+    """Threads for a large batch: ``OPTVIZ_THREADS``, or one per core."""
+    return max(1, int(os.environ.get("OPTVIZ_THREADS", 0)) or os.cpu_count() or 1)
+
+
+def _in_parallel(count: int, work) -> None:
+    """Split runs 0..count-1 into one slice of whole blocks per thread (the kernel drops the GIL)."""
+    blocks = -(-count // kernels.BLOCK)
+    threads = min(_threads(), blocks)
+    if threads == 1:
+        work(0, count)
+        return
+    cuts = [min(count, kernels.BLOCK * (blocks * i // threads)) for i in range(threads + 1)]
+    for future in [_pool().submit(work, lo, hi) for lo, hi in zip(cuts, cuts[1:])]:
+        future.result()
