@@ -1,0 +1,97 @@
+"""Tests for optviz.mlp: the network's gradients, its initialisation, its loss and its layout."""
+
+import numpy as np
+import pytest
+
+from optviz.mlp import CLASSES, HIDDEN, INPUTS, MLP, Dense, ReLU, softmax_cross_entropy
+
+
+def small_batch(n=6, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, INPUTS)).astype(dtype), rng.integers(0, CLASSES, n)
+
+
+def test_gradients_match_finite_differences():
+    """Every parameter's gradient, in float64, against a central difference of the mean loss."""
+    model = MLP(hidden=(7, 5), seed=1, dtype=np.float64)
+    model.params += np.random.default_rng(2).normal(0, 0.1, model.params.size)  # non-zero biases too
+    x, y = small_batch()
+    model.loss_and_gradient(x, y)
+    analytic = model.grads.copy()
+    numeric = np.empty_like(analytic)
+    eps = 1e-6
+    for j in range(model.params.size):
+        keep = model.params[j]
+        model.params[j] = keep + eps
+        up, _ = model.evaluate(x, y)
+        model.params[j] = keep - eps
+        down, _ = model.evaluate(x, y)
+        model.params[j] = keep
+        numeric[j] = (up - down) / (2 * eps)
+    assert np.abs(analytic).max() > 0.01  # a check of something
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_the_article_network_keras_layout_and_float32():
+    model = MLP()
+    assert model.sizes == (784, 300, 100, 10) and HIDDEN == (300, 100)
+    assert [type(layer) for layer in model.layers] == [Dense, ReLU, Dense, ReLU, Dense]
+    assert model.params.size == 784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10 == 266_610
+    assert model.params.dtype == model.grads.dtype == np.float32
+    # Keras's order: kernel (inputs, outputs), then bias, layer after layer, all views of one vector
+    offset = 0
+    for dense in model.layers[::2]:
+        for view, grad in ((dense.W, dense.dW), (dense.b, dense.db)):
+            assert np.shares_memory(view, model.params) and np.shares_memory(grad, model.grads)
+            assert view.ctypes.data == model.params.ctypes.data + 4 * offset
+            assert grad.ctypes.data == model.grads.ctypes.data + 4 * offset
+            offset += view.size
+    assert offset == model.params.size
+
+
+def test_glorot_uniform_weights_and_zero_biases():
+    model = MLP(seed=3)
+    for dense in model.layers[::2]:
+        inputs, outputs = dense.W.shape
+        limit = np.sqrt(6 / (inputs + outputs))
+        assert np.abs(dense.W).max() <= limit
+        assert np.abs(dense.W).max() > 0.99 * limit  # uniform over the whole range
+        assert abs(dense.W.std() - limit / np.sqrt(3)) < 0.05 * limit  # the uniform's σ = l/√3
+        assert not dense.b.any()
+
+
+def test_same_seed_same_weights():
+    assert np.array_equal(MLP(seed=5).params, MLP(seed=5).params)
+    assert not np.array_equal(MLP(seed=5).params, MLP(seed=6).params)
+
+
+def test_loss_is_stable_for_huge_logits_and_its_gradient_is_softmax_minus_onehot():
+    logits = np.array([[1e4, 0.0, -1e4], [0.0, 0.0, 0.0], [50.0, 60.0, 70.0]], np.float32)
+    labels = np.array([1, 2, 2])
+    grad = np.empty_like(logits)
+    loss_sum, correct = softmax_cross_entropy(logits, labels, grad)
+    expected = [1e4, np.log(3), -np.log(np.exp(70 - 70.0) / (np.exp(-20.0) + np.exp(-10.0) + 1))]
+    assert loss_sum == pytest.approx(sum(expected), rel=1e-6)
+    assert correct == 1  # only the last row's argmax is right; row 2 is a tie, argmax 0
+    probabilities = np.exp(logits - logits.max(1, keepdims=True))
+    probabilities /= probabilities.sum(1, keepdims=True)
+    np.testing.assert_allclose(grad, (probabilities - np.eye(3)[labels]) / 3, atol=1e-7)
+
+
+def test_evaluate_in_chunks_equals_one_pass():
+    model = MLP(hidden=(20,), seed=0)
+    x, y = small_batch(50, dtype=np.float32)
+    whole = model.evaluate(x, y, chunk=50)
+    assert model.evaluate(x, y, chunk=7) == pytest.approx(whole, rel=1e-6)
+    loss_sum, correct = softmax_cross_entropy(model.forward(x), y)
+    assert whole == pytest.approx((loss_sum / 50, correct / 50))
+
+
+def test_the_forward_pass_is_relu_dense_in_plain_numpy():
+    model = MLP(hidden=(12, 8), seed=4)
+    x, _ = small_batch(5, dtype=np.float32)
+    h = x
+    for dense in model.layers[::2]:
+        z = h @ dense.W + dense.b
+        h = np.maximum(z, 0)
+    np.testing.assert_allclose(model.forward(x), z, rtol=1e-5, atol=1e-6)
