@@ -44,8 +44,49 @@ def _trace(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from optviz import data
+    from optviz.optimizers import get
+    from optviz.training import RaceConfig, run_race, summary, text_progress
+
+    names = tuple(OPTIMIZERS) if args.optimizers == "all" else tuple(n.strip() for n in args.optimizers.split(","))
+    hyper = {}
+    for key in HYPER_NAMES:  # a flag applies to every optimizer of the race that takes it
+        if getattr(args, key) is not None:
+            takers = [name for name in names if key in get(name).hyper]
+            if not takers:
+                raise ValueError(f"none of {', '.join(names)} takes --{key.replace('_', '-')}")
+            for name in takers:
+                hyper.setdefault(name, {})[key] = getattr(args, key)
+    try:
+        hidden = tuple(int(size) for size in args.hidden.split(","))
+    except ValueError:
+        raise ValueError(f"--hidden takes layer sizes like 300,100, got {args.hidden!r}") from None
+    config = RaceConfig(optimizers=names, hyper=hyper, convention=args.convention, epochs=args.epochs,
+                        batch_size=args.batch_size, seed=args.seed, hidden=hidden, data=args.data)
+    dataset = data.load(config.data, progress=data.text_progress())
+    split = data.split(dataset)
+    print(f"data: {dataset.source}; {len(split.y_train):,} training and {len(split.y_val):,} validation images")
+    for note in dataset.notes:
+        print(f"  {note}")
+    print(f"training {', '.join(names)} for {config.epochs} epochs (batch {config.batch_size}, hidden "
+          f"{'-'.join(map(str, hidden))}, {config.convention} convention, seed {config.seed})")
+    results = run_race(config, split, on_event=text_progress(config.epochs))
+    print(summary(results))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"config": config.to_dict(),
+                       "data": {"source": dataset.source, "train": len(split.y_train), "val": len(split.y_val)},
+                       "results": results}, out, indent=1)
+        print(f"curves written to {args.json}")
+    return 0
+
+
 def _bench(args) -> int:
-    from optviz import bench
+    if args.mlp:
+        from optviz import mlp_bench as bench
+    else:
+        from optviz import bench
 
     bench.main(quick=args.quick)
     return 0
@@ -70,7 +111,23 @@ def parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="measure the kernels against plain NumPy and torch.optim")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
+    bench.add_argument("--mlp", action="store_true", help="the training race's MLP against PyTorch instead")
     bench.set_defaults(run=_bench)
+
+    train = commands.add_parser("train", help="train the article's MLP on Fashion-MNIST with several optimizers")
+    train.add_argument("--data", default="auto", help="a directory of the IDX files, auto (find or download "
+                       "the full set, else the embedded subset) or embedded (default: auto)")
+    train.add_argument("--optimizers", default="all", help="all, or a comma-separated list such as sgd,adam")
+    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--hidden", default="300,100", help="hidden layer sizes, comma-separated")
+    train.add_argument("--convention", choices=CONVENTIONS, default="keras")
+    for name in HYPER_NAMES:
+        train.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float,
+                           help="for every optimizer that takes it (default: the article's, else the convention's)")
+    train.add_argument("--json", metavar="OUT", help="write the config, the data source and every curve to OUT")
+    train.set_defaults(run=_train)
     return top
 
 

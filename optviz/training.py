@@ -1,0 +1,395 @@
+"""The training race: several optimizers train the same network on the same minibatches.
+
+This is the article's figure 16. Every optimizer gets its own copy of the MLP, all copies start
+from the same initial weights, and every epoch one shuffle of the training set, drawn from the
+seed, feeds the same minibatches to all of them in the same order. So the curves differ only by
+the optimizers, and a run is reproducible from its :class:`RaceConfig` alone.
+
+What is measured, as Keras reports it in ``model.fit``'s history:
+
+* ``loss`` and ``accuracy``: the mean over the epoch's minibatches, each computed just before the
+  step it feeds (so with weights that change during the epoch), weighted by the batch sizes;
+* ``val_loss`` and ``val_accuracy``: the whole validation set, after the epoch;
+* ``seconds``: the wall time this optimizer's own work took in that epoch (its steps and its
+  evaluation; the minibatch gather shared by all is not counted).
+
+A run whose loss becomes NaN or inf has diverged: it is marked at its step and stops, and the
+others go on. ``diverged_at`` = t means the weights after t steps give a non-finite loss (on the
+next minibatch, or on the validation set at the end of an epoch), as the 2D traces count it.
+
+Threads. A race runs on ONE core: BLAS is held to one thread while any race runs, and the numba
+kernels it calls are serial. On the shared 2-core machines this targets, a second BLAS thread
+busy-waits against the other processes and made batch-32 steps 25-100× slower
+(shared/notes/perf-baselines.md, section 1 and 3), and the other core is left to the Streamlit
+server. BLAS and the optimizer kernels release the GIL, so a race in a background thread leaves
+the server responsive. BLAS threads are set through ``threadpoolctl``; without it, a warning
+says so and BLAS keeps its own setting.
+
+>>> config = RaceConfig(optimizers=("sgd", "adam"), epochs=1, hidden=(16,), data="embedded")
+>>> results = run_race(config)
+>>> sorted(results), len(results["adam"]["val_accuracy"])
+(['adam', 'sgd'], 1)
+"""
+
+import hashlib
+import json
+import math
+import sys
+import threading
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from optviz import data as datasets
+from optviz import kernels
+from optviz.mlp import HIDDEN, MLP
+from optviz.optimizers import OPTIMIZERS, check_convention, code, full_row, get, resolve
+
+#: Server-side limits: a web page or a URL can never ask for more work than this.
+MAX_EPOCHS = 50
+MAX_BATCH_SIZE = 4096
+MAX_HIDDEN_LAYERS = 4
+MAX_HIDDEN_SIZE = 2048
+MAX_OPTIMIZERS = 8
+MAX_SEED = 2**32 - 1
+
+#: Steps per point of the live loss curve (fewer when an epoch has few steps, see run_race).
+SMOOTH_EVERY = 50
+
+#: The article's settings, the race's starting point for every optimizer that takes them. They
+#: differ from the libraries' constructor defaults: Keras's SGD defaults to lr 0.01, PyTorch's
+#: RMSprop to ρ 0.99, but the article passes lr 0.001 and these values to all eight.
+ARTICLE_HYPER = {"lr": 0.001, "momentum": 0.9, "rho": 0.9, "beta1": 0.9, "beta2": 0.999}
+
+#: Bump when a change to the training makes earlier results wrong: it is part of RaceConfig.key().
+RESULTS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RaceConfig:
+    """Everything that determines a race's results. Every field is checked on construction.
+
+    ``optimizers``: registry names (``optviz.OPTIMIZERS``), at most 8, no repeats.
+    ``hyper``: overrides per optimizer, ``{"adam": {"lr": 0.01}}``, over :data:`ARTICLE_HYPER` and
+    then the convention's defaults (ε and the like). It is stored sorted, as a tuple of pairs, so
+    that the config stays hashable.
+    ``convention``: "keras" (the article's) or "torch".
+    ``data``: "embedded" (the subset that ships with optviz), "auto" (the full set wherever
+    ``optviz.data.load`` finds it, else the subset) or a directory of the IDX files.
+    """
+
+    optimizers: tuple = tuple(OPTIMIZERS)
+    hyper: tuple = ()
+    convention: str = "keras"
+    epochs: int = 20
+    batch_size: int = 32
+    seed: int = 0
+    hidden: tuple = HIDDEN
+    data: str = "auto"
+
+    def __post_init__(self):
+        if isinstance(self.optimizers, str) or not _iterable(self.optimizers):
+            raise ValueError(f"optimizers must be a list of names, got {self.optimizers!r}")
+        optimizers = tuple(self.optimizers)
+        if not 1 <= len(optimizers) <= MAX_OPTIMIZERS:
+            raise ValueError(f"a race takes 1 to {MAX_OPTIMIZERS} optimizers, got {len(optimizers)}")
+        for name in optimizers:
+            get(name)  # names the known ones if it is not one of them
+        repeated = sorted({name for name in optimizers if optimizers.count(name) > 1})
+        if repeated:
+            raise ValueError(f"optimizers may not repeat, got {', '.join(repeated)} more than once")
+        check_convention(self.convention)
+        hyper = _overrides("hyper", self.hyper)
+        for name, given in hyper.items():
+            if name not in optimizers:
+                raise ValueError(f"hyper-parameters given for {name!r}, which is not in the race {optimizers}")
+            hyper[name] = _overrides(f"hyper[{name!r}]", given)
+            for key, value in hyper[name].items():
+                if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                    raise ValueError(f"hyper[{name!r}][{key!r}] must be a number, got {value!r}")
+            resolve(name, self.convention, **hyper[name])  # names what is unknown or out of range
+        hyper = tuple(sorted((name, tuple(sorted((k, float(v)) for k, v in given.items())))
+                             for name, given in hyper.items() if given))
+        hidden = (self.hidden,) if isinstance(self.hidden, int) else self.hidden
+        if not _iterable(hidden) or not 1 <= len(tuple(hidden)) <= MAX_HIDDEN_LAYERS:
+            raise ValueError(f"hidden must list 1 to {MAX_HIDDEN_LAYERS} layer sizes, got {self.hidden!r}")
+        hidden = tuple(_whole("hidden layer size", size, 1, MAX_HIDDEN_SIZE) for size in hidden)
+        if isinstance(self.data, Path) or (isinstance(self.data, str) and self.data):
+            data = self.data if self.data in ("auto", "embedded") else str(Path(self.data).expanduser())
+        else:
+            raise ValueError(f"data must be 'auto', 'embedded' or a directory, got {self.data!r}")
+        for name, value in (("optimizers", optimizers), ("hyper", hyper), ("hidden", hidden), ("data", data),
+                            ("epochs", _whole("epochs", self.epochs, 1, MAX_EPOCHS)),
+                            ("batch_size", _whole("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)),
+                            ("seed", _whole("seed", self.seed, 0, MAX_SEED))):
+            object.__setattr__(self, name, value)
+
+    def hyper_for(self, name: str) -> dict:
+        """The full hyper-parameters ``name`` trains with: the convention's defaults, the article's
+        settings over them, and this config's overrides over those."""
+        article = {key: value for key, value in ARTICLE_HYPER.items() if key in get(name).hyper}
+        return resolve(name, self.convention, **{**article, **dict(dict(self.hyper).get(name, ()))})
+
+    def to_dict(self) -> dict:
+        """The canonical plain form (JSON-ready), with every optimizer's full hyper-parameters.
+
+        Two configs that train identically have equal dicts, even if one spelled out a default.
+        """
+        plain = asdict(self)
+        plain["optimizers"] = list(self.optimizers)
+        plain["hidden"] = list(self.hidden)
+        plain["hyper"] = {name: self.hyper_for(name) for name in self.optimizers}
+        return plain
+
+    @classmethod
+    def from_dict(cls, plain: dict) -> "RaceConfig":
+        """The inverse of :meth:`to_dict` (also takes partial dicts: missing fields get defaults)."""
+        known = list(cls.__dataclass_fields__)
+        unknown = set(plain) - set(known)
+        if unknown:
+            raise ValueError(f"unknown race settings {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+        return cls(**plain)
+
+    def key(self) -> str:
+        """A stable 16-hex-digit key of the whole config (and of RESULTS_VERSION), for caching jobs."""
+        text = json.dumps({"version": RESULTS_VERSION, **self.to_dict()}, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _overrides(what, given) -> dict:
+    """A mapping (or a tuple of pairs, as RaceConfig stores it) as a dict, or a ValueError."""
+    try:
+        return dict(given)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must map names to values, got {given!r}") from None
+
+
+def _iterable(value) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _whole(name, value, low, high) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name}={value} is outside the allowed range [{low}, {high}]")
+    return int(value)
+
+
+class _Runner:
+    """One optimizer in the race: its model, its optimizer state, its curves so far.
+
+    Each method returns the record it produced, for ``on_event``.
+    """
+
+    def __init__(self, name, model, hyper, torch, steps_per_epoch):
+        self.name, self.model, self.torch, self.steps_per_epoch = name, model, torch, steps_per_epoch
+        self.hyper = full_row(hyper)  # the eight hyper-parameters in canonical order, as the kernels take them
+        self.apply = kernels.APPLY[code(name)]
+        self.slots = np.empty((2, model.params.size), model.dtype)
+        self.clock = np.empty(4)
+        kernels.START[code(name)](self.hyper, self.slots, self.clock)
+        self.curves = {key: [] for key in ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds")}
+        self.smoothed = []
+        self.diverged_at = None
+        self.steps = 0
+        self.window = []  # minibatch mean losses since the last live point
+        self._start_epoch()
+
+    def _start_epoch(self):
+        self.loss_sum, self.correct, self.seen, self.seconds = 0.0, 0, 0, 0.0
+
+    def step(self, x, y) -> bool:
+        """Train on one minibatch; False, with nothing applied, if the loss is no longer finite."""
+        began = time.perf_counter()
+        loss_sum, correct = self.model.loss_and_gradient(x, y)
+        finite = math.isfinite(loss_sum)
+        if finite:
+            self.apply(self.torch, self.hyper, self.model.params, self.model.grads, self.slots, self.clock)
+            self.steps += 1
+            self.loss_sum += loss_sum
+            self.correct += correct
+            self.seen += len(y)
+            self.window.append(loss_sum / len(y))
+        self.seconds += time.perf_counter() - began
+        return finite
+
+    def live_point(self) -> dict:
+        """The mean loss of the minibatches since the last point, for the live curve."""
+        point = [self.steps / self.steps_per_epoch, float(np.mean(self.window))]
+        self.smoothed.append(point)
+        self.window.clear()
+        return {"kind": "step", "epoch_position": point[0], "loss": point[1]}
+
+    def diverge(self) -> dict:
+        self.diverged_at = self.steps
+        return {"kind": "diverged", "step": self.steps, "epoch_position": self.steps / self.steps_per_epoch}
+
+    def finish_epoch(self, epoch, x_val, y_val) -> dict:
+        """Evaluate on the validation set and record the epoch, or diverge if its loss is not finite."""
+        began = time.perf_counter()
+        val_loss, val_accuracy = self.model.evaluate(x_val, y_val)
+        self.seconds += time.perf_counter() - began
+        if not math.isfinite(val_loss):
+            return self.diverge()
+        record = {"kind": "epoch", "epoch": epoch, "loss": self.loss_sum / self.seen,
+                  "accuracy": self.correct / self.seen, "val_loss": val_loss, "val_accuracy": val_accuracy,
+                  "seconds": self.seconds}
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            self.curves[key].append(record[key])
+        self.curves["epoch_seconds"].append(self.seconds)
+        self._start_epoch()
+        return record
+
+    def result(self) -> dict:
+        return {**self.curves, "diverged_at": self.diverged_at, "smoothed": self.smoothed}
+
+
+def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None) -> dict:
+    """Train every optimizer of ``config`` on the same minibatches; return their curves.
+
+    ``split`` is an ``optviz.data.Split``; by default the race loads ``config.data`` itself (a
+    caller that shows the data source, like the CLI, loads it and passes it in).
+
+    ``on_event(optimizer, record)`` is called, in the race's thread, as things happen:
+
+    * ``{"kind": "step", "epoch_position": 2.35, "loss": 0.41}``: the mean training loss of the
+      minibatches since the last such record (every few dozen), for a live curve;
+      ``epoch_position`` counts epochs, fractional;
+    * ``{"kind": "epoch", "epoch": 3, "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}``
+      when an epoch ends (``epoch`` counts from 1; see the module docstring for each value);
+    * ``{"kind": "diverged", "step": 412, "epoch_position": 0.24}``: that optimizer's last record.
+
+    ``should_stop()`` is polled before every minibatch; once it returns True the race returns
+    at once with the epochs that finished (an epoch half done is dropped).
+
+    Returns ``{optimizer: {"loss": […], "accuracy": […], "val_loss": […], "val_accuracy": […],
+    "epoch_seconds": […], "diverged_at": None or a step, "smoothed": [[epoch_position, loss], …]}}``
+    with one entry per finished epoch in each list, in the order of ``config.optimizers``.
+    """
+    on_event = on_event or (lambda optimizer, record: None)
+    should_stop = should_stop or (lambda: False)
+    # A diverging run overflows on its way to NaN: that is a result, reported as a record, not a warning.
+    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+        if split is None:
+            split = datasets.split(datasets.load(config.data))
+        n = len(split.y_train)
+        if n == 0 or len(split.y_val) == 0:
+            raise ValueError(f"a race needs training and validation images; this split has {split!r}")
+        steps_per_epoch = math.ceil(n / config.batch_size)
+        smooth_every = max(1, min(SMOOTH_EVERY, steps_per_epoch // 8))
+        weights_seed, shuffle_seed = np.random.SeedSequence(config.seed).spawn(2)
+        torch = check_convention(config.convention)
+        runners = [_Runner(name, MLP(config.hidden, weights_seed), config.hyper_for(name), torch, steps_per_epoch)
+                   for name in config.optimizers]
+        shuffle = np.random.default_rng(shuffle_seed)
+        batch = np.empty((config.batch_size, split.x_train.shape[1]), np.float32)
+
+        def results():
+            return {runner.name: runner.result() for runner in runners}
+
+        for epoch in range(1, config.epochs + 1):
+            order = shuffle.permutation(n)
+            for first in range(0, n, config.batch_size):
+                if should_stop():
+                    return results()
+                chosen = order[first:first + config.batch_size]
+                x = np.take(split.x_train, chosen, axis=0, out=batch[:len(chosen)])
+                y = split.y_train[chosen]
+                live = [runner for runner in runners if runner.diverged_at is None]
+                for runner in live:
+                    if not runner.step(x, y):
+                        on_event(runner.name, runner.diverge())
+                    elif runner.steps % smooth_every == 0:
+                        on_event(runner.name, runner.live_point())
+            for runner in runners:
+                if runner.diverged_at is None:
+                    on_event(runner.name, runner.finish_epoch(epoch, split.x_val, split.y_val))
+        return results()
+
+
+def text_progress(epochs, stream=None, width=30):
+    """An ``on_event`` for terminals: one progress line, redrawn in place, and each divergence."""
+    began = time.perf_counter()
+    done = 0.0
+
+    def show(optimizer, record):
+        nonlocal done
+        out = stream if stream is not None else sys.stderr
+        if record["kind"] == "diverged":
+            out.write(f"\r{optimizer} diverged at step {record['step']}".ljust(width + 32) + "\n")
+            return
+        position = record.get("epoch_position", record.get("epoch", 0))
+        if position <= done:  # the other optimizers' records of the same moment
+            return
+        done = position
+        filled = round(width * done / epochs)
+        out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done:5.2f}/{epochs} "
+                  f"{time.perf_counter() - began:6.0f} s" + ("\n" if done >= epochs else ""))
+        out.flush()
+
+    return show
+
+
+def summary(results) -> str:
+    """The results as a table, best final validation accuracy first, diverged runs last."""
+
+    def final_val_accuracy(name):
+        r = results[name]
+        return r["val_accuracy"][-1] if r["val_accuracy"] and r["diverged_at"] is None else -1.0
+
+    lines = [f"{'optimizer':10} {'val acc':>8} {'val loss':>9} {'train acc':>10} {'train loss':>11} {'s/epoch':>8}"]
+    for name in sorted(results, key=final_val_accuracy, reverse=True):
+        r = results[name]
+        if r["diverged_at"] is not None:
+            lines.append(f"{name:10} diverged at step {r['diverged_at']}, after {len(r['loss'])} full epochs")
+        elif not r["loss"]:
+            lines.append(f"{name:10} stopped before the end of the first epoch")
+        else:
+            lines.append(f"{name:10} {r['val_accuracy'][-1]:8.4f} {r['val_loss'][-1]:9.4f} {r['accuracy'][-1]:10.4f} "
+                         f"{r['loss'][-1]:11.4f} {np.mean(r['epoch_seconds']):8.2f}")
+    return "\n".join(lines)
+
+
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # optional: without it BLAS keeps its own thread count
+    threadpool_limits = None
+
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limits = None
+
+
+@contextmanager
+def one_blas_thread():
+    """Hold BLAS to one thread while any race (in any thread of the process) runs.
+
+    The limit is process-wide, so it is counted: the first race in sets it, the last one out
+    puts back what was there before.
+    """
+    global _blas_users, _blas_limits
+    with _blas_lock:
+        if _blas_users == 0:
+            if threadpool_limits is None:
+                warnings.warn("threadpoolctl is not installed, so BLAS may use every core; on a busy machine "
+                              "that makes training many times slower (pip install threadpoolctl)", stacklevel=3)
+            else:
+                _blas_limits = threadpool_limits(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limits is not None:
+                _blas_limits.restore_original_limits()
+                _blas_limits = None

@@ -1,0 +1,254 @@
+"""Tests for optviz.training (the race) and the ``train`` command."""
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optviz import data, kernels
+from optviz.cli import main
+from optviz.mlp import MLP
+from optviz.optimizers import OPTIMIZERS, code, full_row, get
+from optviz.training import MAX_EPOCHS, RaceConfig, _Runner, run_race, summary
+
+FULL_DIR = Path(__file__).resolve().parents[2] / "shared/data/fashion-mnist"
+needs_full_set = pytest.mark.skipif(not FULL_DIR.is_dir(), reason=f"the full Fashion-MNIST set is not at {FULL_DIR}")
+
+
+@pytest.fixture(scope="module")
+def subset():
+    return data.split(data.load("embedded"))
+
+
+def tiny(**changes) -> RaceConfig:
+    """A race that takes a fraction of a second: a 16-unit hidden layer on the embedded subset."""
+    return RaceConfig(**{"optimizers": ("sgd", "adam"), "epochs": 1, "hidden": (16,), "data": "embedded", **changes})
+
+
+def without_seconds(results):
+    return {name: {k: v for k, v in r.items() if k != "epoch_seconds"} for name, r in results.items()}
+
+
+@pytest.mark.parametrize("convention", ["keras", "torch"])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_a_step_is_the_engine_kernel_on_the_flat_parameters(name, convention, subset):
+    """The race's step IS kernels.APPLY on the model's flat vector, its state carried between
+    steps; and that moves the weights as the optimizer's readable reference says."""
+    config = RaceConfig(optimizers=(name,), convention=convention)
+    hyper = config.hyper_for(name)
+    torch = convention == "torch"
+    runner = _Runner(name, MLP((16,), seed=0), hyper, torch, steps_per_epoch=10)
+    twin = MLP((16,), seed=0)
+    slots, clock = np.empty((2, twin.params.size), np.float32), np.empty(4)
+    kernels.START[code(name)](full_row(hyper), slots, clock)
+    reference, state = twin.params.astype(np.float64), {}
+    first_layer = runner.model.layers[0].W.copy()
+    for t in range(1, 4):
+        x, y = subset.x_train[32 * t:32 * (t + 1)], subset.y_train[32 * t:32 * (t + 1)]
+        assert runner.step(x, y)
+        twin.loss_and_gradient(x, y)
+        gradient = twin.grads.astype(np.float64)
+        kernels.APPLY[code(name)](torch, full_row(hyper), twin.params, twin.grads, slots, clock)
+        reference, state, _ = get(name).reference(reference, gradient, state, t, hyper, torch)
+        assert np.array_equal(runner.model.params, twin.params), f"step {t}"
+        np.testing.assert_allclose(runner.model.params, reference, rtol=1e-5, atol=1e-6)
+    assert runner.steps == 3
+    assert not np.array_equal(runner.model.layers[0].W, first_layer)  # the layers' views moved too
+
+
+def test_a_short_run_learns(subset):
+    results = run_race(tiny(optimizers=("adam",), epochs=2, hidden=(64,)), subset)["adam"]
+    assert results["loss"][1] < results["loss"][0]
+    assert results["smoothed"][-1][1] < results["smoothed"][0][1] / 2
+    assert results["val_accuracy"][-1] > 0.7  # chance is 0.1
+    assert results["diverged_at"] is None
+
+
+def test_records_as_documented(subset):
+    events = []
+    results = run_race(tiny(epochs=2), subset, on_event=lambda name, record: events.append((name, record)))
+    for name in ("sgd", "adam"):
+        mine = [record for who, record in events if who == name]
+        epochs = [r for r in mine if r["kind"] == "epoch"]
+        steps = [r for r in mine if r["kind"] == "step"]
+        assert [r["epoch"] for r in epochs] == [1, 2]
+        assert set(epochs[0]) == {"kind", "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+        assert len(steps) >= 2 * 8  # several points per epoch
+        positions = [r["epoch_position"] for r in steps]
+        assert positions == sorted(positions) and 0 < positions[0] < 0.2 and positions[-1] <= 2
+        assert results[name]["smoothed"] == [[r["epoch_position"], r["loss"]] for r in steps]
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            assert results[name][key] == [r[key] for r in epochs]
+        assert results[name]["epoch_seconds"] == [r["seconds"] for r in epochs]
+        assert all(0 < r["val_accuracy"] <= 1 and r["seconds"] > 0 for r in epochs)
+    assert list(results) == ["sgd", "adam"]
+    json.dumps(results)  # plain Python values only
+
+
+def test_reproducible_from_config_and_seed(subset):
+    first = run_race(tiny(), subset)
+    assert without_seconds(run_race(tiny(), subset)) == without_seconds(first)
+    assert without_seconds(run_race(tiny(seed=1), subset)) != without_seconds(first)
+
+
+def test_same_initial_weights_and_same_minibatches_for_everyone(subset):
+    """Momentum with β = 0 is SGD: in one race the two curves coincide exactly, and SGD's
+    curve does not depend on who else races (the shuffles are the race's, not the optimizers')."""
+    both = run_race(tiny(optimizers=("sgd", "momentum", "adam"), hyper={"momentum": {"momentum": 0.0}}), subset)
+    alone = run_race(tiny(optimizers=("sgd",)), subset)
+    assert without_seconds(both)["momentum"] == without_seconds(both)["sgd"] == without_seconds(alone)["sgd"]
+
+
+def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
+    """ReLU and a log-sum-exp loss keep this network finite on [0, 1] images even at lr 1000 (dead
+    units stop it), so the images are scaled up a million times to make SGD overflow."""
+    big = data.Split(subset.x_train * 1e6, subset.y_train, subset.x_val * 1e6, subset.y_val,
+                     subset.x_test, subset.y_test)
+    events = []
+    config = tiny(hyper={"sgd": {"lr": 1000.0}}, epochs=2)
+    results = run_race(config, big, on_event=lambda name, record: events.append((name, record)))
+    step = results["sgd"]["diverged_at"]
+    assert step is not None and step > 0
+    steps_per_epoch = math.ceil(len(big.y_train) / 32)
+    sgd = [record for name, record in events if name == "sgd"]
+    assert sgd[-1] == {"kind": "diverged", "step": step, "epoch_position": step / steps_per_epoch}
+    assert [r for r in sgd if r["kind"] == "diverged"] == [sgd[-1]]
+    assert results["sgd"]["loss"] == []  # it diverged in its first epoch
+    assert results["adam"]["diverged_at"] is None and len(results["adam"]["val_loss"]) == 2
+
+
+def test_should_stop_stops_at_once_and_keeps_the_finished_epochs(subset):
+    steps_per_epoch = math.ceil(len(subset.y_train) / 32)
+    polls, stopped_at, events = 0, None, []
+
+    def should_stop():
+        nonlocal polls, stopped_at
+        polls += 1
+        if polls == steps_per_epoch + 10:
+            stopped_at = time.perf_counter()
+        return stopped_at is not None
+
+    results = run_race(tiny(epochs=3), subset, should_stop=should_stop,
+                       on_event=lambda name, record: events.append(record))
+    assert time.perf_counter() - stopped_at < 0.5
+    assert polls == steps_per_epoch + 10  # polled before every minibatch, not once after the True
+    for name in ("sgd", "adam"):
+        assert len(results[name]["val_accuracy"]) == 1 and results[name]["diverged_at"] is None
+    assert max(r.get("epoch_position", 0) for r in events) < 1 + 10 / steps_per_epoch
+
+
+def test_blas_runs_on_one_thread_during_a_race_only(subset):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+
+    before, during = blas_threads(), []
+    run_race(tiny(optimizers=("adam",)), subset, on_event=lambda name, record: during.append(blas_threads()))
+    assert during and all(threads == [1] * len(before) for threads in during)
+    assert blas_threads() == before
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"optimizers": ()}, "1 to 8 optimizers"),
+    ({"optimizers": ("sgd",) * 9}, "1 to 8 optimizers"),
+    ({"optimizers": ("adam", "adam")}, "may not repeat, got adam"),
+    ({"optimizers": ("adamw",)}, "unknown optimizer 'adamw'; choose one of: sgd"),
+    ({"optimizers": "adam"}, "optimizers must be a list of names"),
+    ({"epochs": 0}, "epochs=0 is outside the allowed range [1, 50]"),
+    ({"epochs": MAX_EPOCHS + 1}, "epochs=51 is outside"),
+    ({"epochs": 2.5}, "epochs must be a whole number"),
+    ({"epochs": True}, "epochs must be a whole number"),
+    ({"batch_size": 0}, "batch_size=0 is outside the allowed range [1, 4096]"),
+    ({"batch_size": 4097}, "batch_size=4097 is outside"),
+    ({"seed": -1}, "seed=-1 is outside"),
+    ({"hidden": ()}, "hidden must list 1 to 4 layer sizes"),
+    ({"hidden": (8,) * 5}, "hidden must list 1 to 4 layer sizes"),
+    ({"hidden": (3000,)}, "hidden layer size=3000 is outside the allowed range [1, 2048]"),
+    ({"hidden": (0, 10)}, "hidden layer size=0 is outside"),
+    ({"hidden": ("300",)}, "hidden layer size must be a whole number"),
+    ({"convention": "jax"}, "unknown convention 'jax'; choose one of: keras, torch"),
+    ({"hyper": {"adam": {"lr": -1}}}, "is outside its allowed range (0, 1000]"),
+    ({"hyper": {"adam": {"rho": 0.9}}}, "adam takes no hyper-parameter rho"),
+    ({"hyper": {"nadam": {"lr": 0.1}}}, "given for 'nadam', which is not in the race"),
+    ({"hyper": {"adam": {"lr": "fast"}}}, "hyper['adam']['lr'] must be a number"),
+    ({"hyper": {"adam": 0.1}}, "hyper['adam'] must map names to values"),
+    ({"hyper": "lr=0.1"}, "hyper must map names to values"),
+    ({"data": 3}, "data must be 'auto', 'embedded' or a directory"),
+])
+def test_config_errors_say_what_is_wrong_and_what_is_allowed(changes, message):
+    with pytest.raises(ValueError) as error:
+        tiny(**changes)
+    assert message in str(error.value)
+
+
+def test_canonical_form_and_key():
+    config = tiny(hyper={"adam": {"lr": 0.01}})
+    plain = config.to_dict()
+    assert plain == json.loads(json.dumps(plain))
+    assert plain["hyper"] == {"sgd": {"lr": 0.001},  # the article's lr, not Keras's SGD default of 0.01
+                              "adam": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7}}
+    assert RaceConfig.from_dict(plain).key() == config.key()
+    assert len(config.key()) == 16 and int(config.key(), 16) >= 0
+    assert tiny(hyper={"sgd": {"lr": 0.001}}).key() == tiny().key()  # a default spelled out
+    assert hash(tiny(hyper={"adam": {"lr": 0.01}})) == hash(config) and tiny(hidden=[16]) == tiny()
+    keys = {tiny(**change).key() for change in
+            ({}, {"epochs": 2}, {"seed": 1}, {"batch_size": 64}, {"hidden": (17,)}, {"convention": "torch"},
+             {"data": "auto"}, {"optimizers": ("adam", "sgd")}, {"hyper": {"adam": {"epsilon": 1e-8}}})}
+    assert len(keys) == 9
+    with pytest.raises(ValueError, match="unknown race settings epoch"):
+        RaceConfig.from_dict({"epoch": 3})
+
+
+def test_the_defaults_are_the_article_experiment():
+    config = RaceConfig()
+    assert config.optimizers == tuple(OPTIMIZERS) and len(config.optimizers) == 8
+    assert (config.epochs, config.batch_size, config.hidden, config.convention) == (20, 32, (300, 100), "keras")
+    for name in config.optimizers:
+        hyper = config.hyper_for(name)
+        assert hyper["lr"] == 0.001
+        assert all(hyper[key] == value for key, value in
+                   {"momentum": 0.9, "rho": 0.9, "beta1": 0.9, "beta2": 0.999}.items() if key in hyper)
+
+
+def test_summary_sorts_by_validation_accuracy_and_lists_divergence_last():
+    def result(val_accuracy, diverged_at=None):
+        return {"loss": [1.0], "accuracy": [0.5], "val_loss": [1.0], "val_accuracy": [val_accuracy],
+                "epoch_seconds": [1.0], "diverged_at": diverged_at, "smoothed": []}
+
+    text = summary({"sgd": result(0.7), "nesterov": result(0.9, diverged_at=40), "adam": result(0.8)})
+    names = [line.split()[0] for line in text.splitlines()[1:]]
+    assert names == ["adam", "sgd", "nesterov"] and "diverged at step 40" in text
+
+
+def test_cli_train_writes_the_documented_json(tmp_path, capsys):
+    out = tmp_path / "race.json"
+    assert main(["train", "--data", "embedded", "--optimizers", "sgd,adam", "--epochs", "2", "--hidden", "16",
+                 "--lr", "0.01", "--seed", "3", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "data: embedded subset" in printed and "optimizer" in printed and str(out) in printed
+    document = json.loads(out.read_text())
+    assert set(document) == {"config", "data", "results"}
+    assert document["config"]["hyper"]["sgd"] == {"lr": 0.01} and document["config"]["seed"] == 3
+    assert document["data"]["source"].startswith("embedded") and document["data"]["val"] == 416
+    for name in ("sgd", "adam"):
+        result = document["results"][name]
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"):
+            assert len(result[key]) == 2
+        assert result["diverged_at"] is None and result["smoothed"]
+
+
+def test_cli_train_refuses_a_flag_no_optimizer_takes(capsys):
+    assert main(["train", "--data", "embedded", "--optimizers", "sgd", "--beta1", "0.5"]) == 2
+    assert "none of sgd takes --beta1" in capsys.readouterr().err
+
+
+@needs_full_set
+def test_one_epoch_of_adam_on_the_full_data():
+    split = data.split(data.load(str(FULL_DIR), download=False))
+    assert (len(split.y_train), len(split.y_val)) == (55_000, 5_000)
+    result = run_race(RaceConfig(optimizers=("adam",), epochs=1), split)["adam"]
+    assert result["val_accuracy"][0] > 0.8  # the article's Adam: about 0.85 after one epoch
