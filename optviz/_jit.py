@@ -66,6 +66,23 @@ kernel = partial(njit, cache=CACHING, error_model="numpy")
 inner = partial(njit, error_model="numpy")
 
 
+def named(name: str):
+    """Give a function made by a factory a name of its own before it is compiled.
+
+    Compiled code is cached on disk under the function's name, and a process that loads two
+    cached functions of the same name, compiled in different processes, may link one in place of
+    the other. Functions made in a loop (one per surface, one per optimizer) share their
+    ``def``'s name, so each gets its registry name appended.
+    """
+
+    def rename(function):
+        function.__name__ = f"{function.__name__}_{name}"
+        function.__qualname__ = f"{function.__qualname__}_{name}"
+        return function
+
+    return rename
+
+
 def switch(name: str, branches) -> object:
     """A compiled ``name(i, …)`` that calls ``branches[i](…)`` for an index known at run time.
 
@@ -97,6 +114,11 @@ def choose(branches) -> object:
         if not isinstance(i, types.IntegerLiteral):
             return lambda i, *args: literally(i)  # numba retries with i as a constant
         branch = branches[i.literal_value]
-        return lambda i, *args: branch(*args)
+
+        @named(f"{branch.__module__}_{branch.__name__}_{i.literal_value}")
+        def call(i, *args):
+            return branch(*args)
+
+        return call
 
     return dispatch

@@ -18,7 +18,7 @@ in either needs no change here.
 
 import numpy as np
 
-from optviz._jit import choose, inner, kernel, switch
+from optviz._jit import choose, inner, kernel, named, switch
 from optviz.optimizers import OPTIMIZERS, Hyper
 from surfaces import SURFACES
 
@@ -36,12 +36,15 @@ rule = choose([o.rule for o in OPTIMIZERS.values()])
 
 @inner
 def _hyper(table, k):
-    """Run k's hyper-parameters from the (8, K) table."""
+    """Run k's hyper-parameters from an (8, K) table."""
     return Hyper(table[0, k], table[1, k], table[2, k], table[3, k], table[4, k], table[5, k], table[6, k], table[7, k])
 
 
-def _surface_branch(f, grad):
+def _surface_branch(surface):
+    f, grad = surface.f, surface.grad
+
     @inner
+    @named(surface.name)
     def evaluate(pos, value, gradient):
         for k in range(value.size):
             value[k] = f(pos[0, k], pos[1, k])
@@ -51,7 +54,7 @@ def _surface_branch(f, grad):
 
 
 #: evaluate(surface, pos (2, n), value (n,), gradient (2, n)): J and ∇J at n points.
-evaluate = switch("evaluate", [_surface_branch(s.f, s.grad) for s in SURFACES.values()])
+evaluate = switch("evaluate", [_surface_branch(s) for s in SURFACES.values()])
 
 
 @kernel
@@ -60,25 +63,28 @@ def evaluate_points(surface, pos, value):
     evaluate(surface, pos, value, np.empty_like(pos))
 
 
-def _descend_kernel(i):
+def _descend_kernel(i, name):
     @kernel(nogil=True)
-    def descend(surface, torch, table, points, lo, hi, steps, path, loss, state, final_loss, diverged):
+    @named(name)
+    def descend(surface, torch, table, shared, points, lo, hi, steps, path, loss, state, final_loss, diverged):
         """Move points lo..hi-1 of a batch of K for ``steps`` steps on a surface.
 
         ``points`` (2, K) holds the starts and receives the final points; ``table`` (8, K) holds
         each run's hyper-parameters (see ``optviz.optimizers.HYPER_NAMES``). ``path``
         (steps+1, 2, K), ``loss`` (steps+1, K) and ``state`` (steps+1, 2 slots, 2 coordinates, K)
-        are filled if they have rows; ``final_loss`` (K,) always. ``diverged`` (K,), which must
-        hold -1, receives the first step whose position is not finite.
+        are filled if they have rows; ``final_loss`` (K,) always. ``diverged`` (K,) receives the
+        first step whose position is not finite, or -1.
         """
         keep_path, keep_loss, keep_state = path.shape[0] > 0, loss.shape[0] > 0, state.shape[0] > 0
         for block in range(lo, hi, BLOCK):
             first, n = block, min(BLOCK, hi - block)
-            pos = points[:, first:first + n].copy()
-            value, gradient = np.empty(n), np.empty((2, n))
+            # Block-local copies, indexed from 0: an index like first + k might be negative as far as
+            # numba knows, and its wrap-around check turns contiguous loads into gathers.
+            pos, hyper = points[:, first:first + n].copy(), table[:, first:first + n].copy()
+            value, gradient, overflowed = np.empty(n), np.empty((2, n)), np.full(n, -1)
             slots, clock = np.empty((2, 2, n)), np.empty((4, n))
             for k in range(n):
-                s0, s1, c = initial(i, _hyper(table, first + k))
+                s0, s1, c = initial(i, _hyper(hyper, k))
                 slots[0, :, k] = s0
                 slots[1, :, k] = s1
                 clock[0, k], clock[1, k], clock[2, k], clock[3, k] = c
@@ -98,19 +104,30 @@ def _descend_kernel(i):
                 if t == steps:
                     break
                 # Separate loops, each writing few arrays, so that each compiles to SIMD code.
+                if shared:  # one schedule for all runs, so its scalars (α_t, …) are computed once a step
+                    h = _hyper(hyper, 0)
+                    c = advance(i, h, (clock[0, 0], clock[1, 0], clock[2, 0], clock[3, 0]))
+                    clock[0, 0], clock[1, 0], clock[2, 0], clock[3, 0] = c
+                    for k in range(n):
+                        for d in range(2):
+                            step, slots[0, d, k], slots[1, d, k] = rule(i, gradient[d, k], slots[0, d, k],
+                                                                        slots[1, d, k], h, c, torch)
+                            pos[d, k] -= step
+                else:
+                    for k in range(n):
+                        c = advance(i, _hyper(hyper, k), (clock[0, k], clock[1, k], clock[2, k], clock[3, k]))
+                        clock[0, k], clock[1, k], clock[2, k], clock[3, k] = c
+                    for k in range(n):
+                        h, c = _hyper(hyper, k), (clock[0, k], clock[1, k], clock[2, k], clock[3, k])
+                        for d in range(2):
+                            step, slots[0, d, k], slots[1, d, k] = rule(i, gradient[d, k], slots[0, d, k],
+                                                                        slots[1, d, k], h, c, torch)
+                            pos[d, k] -= step
                 for k in range(n):
-                    c = advance(i, _hyper(table, first + k), (clock[0, k], clock[1, k], clock[2, k], clock[3, k]))
-                    clock[0, k], clock[1, k], clock[2, k], clock[3, k] = c
-                for k in range(n):
-                    h, c = _hyper(table, first + k), (clock[0, k], clock[1, k], clock[2, k], clock[3, k])
-                    for d in range(2):
-                        step, slots[0, d, k], slots[1, d, k] = rule(i, gradient[d, k], slots[0, d, k], slots[1, d, k],
-                                                                        h, c, torch)
-                        pos[d, k] -= step
-                for k in range(n):
-                    if diverged[first + k] < 0 and not (np.isfinite(pos[0, k]) and np.isfinite(pos[1, k])):
-                        diverged[first + k] = t + 1
+                    if overflowed[k] < 0 and not (np.isfinite(pos[0, k]) and np.isfinite(pos[1, k])):
+                        overflowed[k] = t + 1
             for k in range(n):
+                diverged[first + k] = overflowed[k]
                 final_loss[first + k] = value[k]
                 points[0, first + k] = pos[0, k]
                 points[1, first + k] = pos[1, k]
@@ -118,8 +135,9 @@ def _descend_kernel(i):
     return descend
 
 
-def _start_kernel(i):
+def _start_kernel(i, name):
     @kernel
+    @named(name)
     def start(hyper, slots, clock):
         """Fill ``slots`` (2, n) and ``clock`` (4,) with the optimizer's starting state."""
         s0, s1, c = initial(i, Hyper(*hyper))
@@ -130,8 +148,9 @@ def _start_kernel(i):
     return start
 
 
-def _apply_kernel(i):
+def _apply_kernel(i, name):
     @kernel(nogil=True)
+    @named(name)
     def apply(torch, hyper, theta, g, slots, clock):
         """One step θ ← θ − step(g) on a flat vector, updating its ``slots`` (2, n) and ``clock`` (4,).
 
@@ -148,6 +167,6 @@ def _apply_kernel(i):
 
 
 #: One kernel of each kind per optimizer, in registry order.
-DESCEND = tuple(_descend_kernel(i) for i in range(len(OPTIMIZERS)))
-START = tuple(_start_kernel(i) for i in range(len(OPTIMIZERS)))
-APPLY = tuple(_apply_kernel(i) for i in range(len(OPTIMIZERS)))
+DESCEND = tuple(_descend_kernel(i, name) for i, name in enumerate(OPTIMIZERS))
+START = tuple(_start_kernel(i, name) for i, name in enumerate(OPTIMIZERS))
+APPLY = tuple(_apply_kernel(i, name) for i, name in enumerate(OPTIMIZERS))

@@ -172,8 +172,9 @@ def _run(surface_name, optimizer_name, starts, steps, convention, record, record
     state = np.empty((rows if record_state else 0, 2, 2, count))
     points = np.ascontiguousarray(starts.T)
     final_loss = np.empty(count)
-    diverged = np.full(count, -1, dtype=np.int64)
-    args = (surfaces.code(surface), torch, table, points)
+    diverged = np.empty(count, dtype=np.int64)
+    shared = not any(np.ndim(value) for value in hyper.values())
+    args = (surfaces.code(surface), torch, table, shared, points)
     outputs = (steps, path, loss, state, final_loss, diverged)
     _in_parallel(count, lambda lo, hi: kernels.DESCEND[code(optimizer_name)](*args, lo, hi, *outputs))
 

@@ -4,6 +4,8 @@ Adding an optimizer is a module with its rule and its ``OPTIMIZER`` entry, liste
 kernels, the surface lab, the training race and the tests pick it up from this registry.
 """
 
+import numpy as np
+
 from optviz.optimizers import adagrad, adam, adamax, momentum, nadam, nesterov, rmsprop, sgd
 from optviz.optimizers._base import CONVENTIONS, HYPER_NAMES, RANGES, Hyper, Optimizer, Range
 
@@ -47,7 +49,7 @@ def check_value(name: str, value: float) -> float:
         raise ValueError(f"{name} must be a number, got {value!r}") from None
     allowed = RANGES[name]
     if not allowed.contains(x):
-        raise ValueError(f"{name}={value!r} is outside its allowed range {allowed.describe()}")
+        raise ValueError(f"{name}={x!r} is outside its allowed range {allowed.describe()}")
     return x
 
 
@@ -67,7 +69,7 @@ def resolve(name: str, convention: str = "keras", **given) -> dict:
         )
     hyper = dict(defaults)
     for key, value in given.items():
-        hyper[key] = value if hasattr(value, "__len__") else check_value(key, value)
+        hyper[key] = value if np.ndim(value) > 0 else check_value(key, value)
     return hyper
 
 
