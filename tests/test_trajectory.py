@@ -1,0 +1,96 @@
+"""trace and trace_batch: shapes, batches against single runs, divergence, and the limits."""
+
+import numpy as np
+import pytest
+
+import optviz
+from optviz import kernels, trajectory
+
+
+def test_trace_shapes_and_default_start():
+    t = optviz.trace("rosenbrock", "adam", steps=300, lr=0.001)
+    assert t.path.shape == (301, 2) and t.loss.shape == (301,) and t.path.dtype == np.float64
+    assert tuple(t.path[0]) == (-1.2, 1.0) and t.steps == 300 and t.diverged_at is None
+    assert t.state is None and t.hyper == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7}
+    assert t.loss[0] == pytest.approx(24.2)
+
+
+def test_zero_steps_is_the_start():
+    t = optviz.trace("bowl", "sgd", start=(1.0, 2.0), steps=0)
+    assert t.path.tolist() == [[1.0, 2.0]] and t.loss.tolist() == [5.0]
+
+
+@pytest.mark.parametrize("name", list(optviz.OPTIMIZERS))
+def test_a_batch_is_its_runs_side_by_side(name):
+    rng = np.random.default_rng(0)
+    count = 2 * kernels.BLOCK + 5  # several blocks, a partial one, and more than one thread
+    starts = rng.uniform(-2, 2, (count, 2))
+    lrs = np.geomspace(1e-4, 1e-1, count)
+    b = optviz.trace_batch("himmelblau", name, starts=starts, steps=60, lr=lrs)
+    assert b.paths.shape == (count, 61, 2) and b.losses.shape == (count, 61) and b.diverged_at.shape == (count,)
+    for k in (0, 63, 64, count - 1):
+        t = optviz.trace("himmelblau", name, start=starts[k], steps=60, lr=lrs[k])
+        np.testing.assert_array_equal(b.paths[k], t.path)
+        np.testing.assert_array_equal(b.losses[k], t.loss)
+    np.testing.assert_array_equal(b.final, b.paths[:, -1])
+    np.testing.assert_array_equal(b.final_loss, b.losses[:, -1])
+
+
+def test_a_batch_without_recording_ends_in_the_same_places():
+    starts = np.random.default_rng(1).uniform(-4, 4, (300, 2))
+    full = optviz.trace_batch("beale", "momentum", starts=starts, steps=100, lr=0.01)
+    final = optviz.trace_batch("beale", "momentum", starts=starts, steps=100, lr=0.01, record=False)
+    assert final.paths is None and final.losses is None
+    np.testing.assert_array_equal(final.final, full.final)
+    np.testing.assert_array_equal(final.diverged_at, full.diverged_at)
+    assert (full.diverged_at > 0).any() and (full.diverged_at < 0).any(), "the test needs both kinds of run"
+
+
+def test_per_run_hyper_parameters_broadcast_against_a_scalar_start():
+    b = optviz.trace_batch("bowl", "momentum", steps=10, lr=[0.01, 0.1], momentum=np.array([0.0, 0.9]))
+    assert b.starts.shape == (2, 2) and (b.starts == optviz.SURFACES["bowl"].start).all()
+    t = optviz.trace("bowl", "momentum", steps=10, lr=0.1, momentum=0.9)
+    np.testing.assert_array_equal(b.paths[1], t.path)
+
+
+def test_divergence_is_reported_at_the_step_where_keras_overflows():
+    """Real Keras overflows on Beale from (1, 1.5), lr 0.01: Momentum at step 11, Nesterov at 10."""
+    for name, step in (("momentum", 11), ("nesterov", 10)):
+        t = optviz.trace("beale", name, start=(1.0, 1.5), steps=30, lr=0.01)
+        assert t.diverged_at == step
+        assert np.isfinite(t.path[:step]).all()
+        assert np.isnan(t.path[step:]).all() and np.isnan(t.loss[step:]).all()
+    momentum = optviz.trace("beale", "momentum", start=(1.0, 1.5), steps=30, lr=0.01)
+    assert momentum.loss[10] == np.inf, "the loss overflows one step before the position"
+
+
+def test_arrival_reports_the_minimum_and_the_first_step_within_tolerance():
+    t = optviz.trace("bowl", "sgd", start=(1.0, 0.0), steps=50, lr=0.25)  # halves x each step
+    minimum, step = t.arrival(0.01)
+    assert (minimum.x, minimum.y) == (0.0, 0.0) and step == 7  # 2^-7 < 0.01 < 2^-6
+    assert optviz.trace("bowl", "sgd", start=(1.0, 0.0), steps=2, lr=0.25).arrival(0.01) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"starts": [[0.0, 0.0]] * 3, "lr": [0.1, 0.2]}, "per-run arrays must have one length"),
+        ({"starts": [[0.0, 0.0, 0.0]]}, r"shape \(K, 2\)"),
+        ({"starts": []}, "non-empty"),
+        ({"starts": [["a", "b"]]}, r"shape \(K, 2\)"),
+        ({"lr": [0.1, -0.1]}, r"lr=-0.1 is outside its allowed range"),
+        ({"lr": [[0.1, 0.2]]}, "1-D array"),
+        ({"lr": [0.1, float("nan")]}, "lr=nan is outside"),
+        ({"steps": 100_000, "lr": np.full(100_000, 0.1), "record": False}, "run-steps allowed"),
+        ({"steps": 1000, "lr": np.full(30_000, 0.1)}, "record=False"),
+    ],
+)
+def test_batch_inputs_and_limits_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        optviz.trace_batch("bowl", "sgd", **kwargs)
+
+
+def test_limits_are_documented_numbers():
+    assert trajectory.MAX_STEPS == 100_000 and trajectory.MAX_RUNS == 1_000_000
+    with pytest.raises(ValueError, match="at most 1,000,000"):
+        optviz.trace_batch("bowl", "sgd", steps=1, lr=np.full(1_000_001, 0.1), record=False)
