@@ -1,0 +1,25 @@
+"""optviz in the browser: `streamlit run app.py`.
+
+A thin shell: the page list and the first-start warm-up. Each page lives in ``ui/``, and all the
+computing in ``optviz/``.
+"""
+
+import streamlit as st
+
+from ui import gallery, lab, warmup
+
+st.set_page_config(page_title="optviz", page_icon=":material/trending_down:", layout="wide",
+                   initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto")
+warmup.ensure_compiled()
+lab_page = st.Page(lab.page, title="Surface lab", icon=":material/landscape:", url_path="lab", default=True)
+
+
+def article_figures():
+    gallery.page(lab_page)
+
+
+pages = [
+    lab_page,
+    st.Page(article_figures, title="The article's figures", icon=":material/photo_library:", url_path="gallery"),
+]
+st.navigation(pages, position="hidden" if st.query_params.get("present") == "1" else "sidebar").run()

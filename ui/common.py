@@ -1,0 +1,62 @@
+"""What the pages share: cached engine calls, showing a figure with its exports, and notices."""
+
+import streamlit as st
+
+import optviz
+from optviz import export, figures
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def traced(surface: str, optimizer: str, start: tuple, steps: int, convention: str, settings: tuple,
+           record_state: bool = False):
+    """One run, remembered: a rerun that changes one optimizer's α recomputes that run only."""
+    return optviz.trace(surface, optimizer, start=start, steps=steps, convention=convention,
+                        record_state=record_state, **dict(settings))
+
+
+@st.cache_resource(show_spinner=False)
+def static_export_problem() -> str | None:
+    """Why PNG/SVG cannot be made on the server (no Chromium), or None; checked once per process."""
+    return export.static_export_problem()
+
+
+def show(fig, key: str, *, csv=None, height: int | None = None, legend_below: bool = False,
+         selectable: bool = False):
+    """A figure in the page, themed as exported, with a popover to download it.
+
+    ``csv`` is the figure's data as CSV text (or a callable making it). PNG and SVG come from the
+    server when it has a Chromium, and always from the chart's own camera button (PNG at 3×).
+    A narrow column keeps its plot wide by putting the legend below it.
+    """
+    if height:
+        fig.update_layout(height=height)
+    if legend_below:
+        fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
+                          margin=dict(b=40 + 28 * len(fig.data)))
+    event = st.plotly_chart(
+        fig, theme=None, config=figures.plotly_config(fig), key=key,
+        on_select="rerun" if selectable else "ignore", selection_mode="points",
+    )
+    with st.popover("Export", icon=":material/download:"):
+        problem = static_export_problem()
+        if problem:
+            st.caption(f"PNG/SVG from the server are unavailable ({problem}); the camera icon on the chart "
+                       "downloads a 3× PNG from the browser.")
+        else:
+            st.download_button("PNG (3×)", data=lambda: export.to_png(fig), file_name=export.filename(fig, "png"),
+                               mime="image/png", key=f"{key}-png", on_click="ignore")
+            st.download_button("SVG", data=lambda: export.to_svg(fig), file_name=export.filename(fig, "svg"),
+                               mime="image/svg+xml", key=f"{key}-svg", on_click="ignore")
+        st.download_button("Interactive HTML", data=lambda: export.to_html(fig),
+                           file_name=export.filename(fig, "html"), mime="text/html", key=f"{key}-html",
+                           on_click="ignore")
+        if csv is not None:
+            st.download_button("Data (CSV)", data=csv, file_name=export.filename(fig, "csv"), mime="text/csv",
+                               key=f"{key}-csv", on_click="ignore")
+    return event
+
+
+def notices(messages) -> None:
+    """What a link asked for that was not used as is: shown, never raised."""
+    for message in messages:
+        st.warning(message, icon=":material/link_off:")

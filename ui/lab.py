@@ -1,0 +1,296 @@
+"""The surface lab: race optimizers on a surface, drag α and β, read the update rules, share a link.
+
+The page is a function of one :class:`~optviz.scenario.Scenario`: the widgets make it, the
+figures are drawn from it, and its query string is the page's URL, so a link reopens exactly
+this lab. Nothing here computes anything the engine does not: traces come from ``optviz.trace``.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import optviz
+import surfaces
+from optviz import export, figures
+from optviz.optimizers import OPTIMIZERS, RANGES
+from optviz.scenario import LIMITS, MAX_STEPS, VIEWS, Scenario, from_query, to_query
+from ui.common import notices, show, traced
+
+#: α sliders move on this log grid: 1, 1.5, 2, 3, 5, 7 per decade.
+LR_GRID = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 1.5, 2, 3, 5, 7)
+                if LIMITS["lr"][0] <= m * 10.0 ** e <= LIMITS["lr"][1])
+EPSILON_GRID = (0.0, *(10.0 ** e for e in range(-12, 1)))
+VIEW_NAMES = {"contour": "Map", "surface": "3D", "animation": "Animation"}
+TOLERANCE = 0.01  # of the window's width: "reached" a minimum
+
+
+def _key(optimizer: str, name: str) -> str:
+    return f"{optimizer}.{name}"
+
+
+def load(scenario: Scenario, messages=()) -> None:
+    """Put a scenario into the widgets (from a link on a session's first run, or from a preset)."""
+    state = st.session_state
+    state.link_notices = list(messages)
+    state.update(surface=scenario.surface, optimizers=list(scenario.optimizers), steps=scenario.steps,
+                 convention=scenario.convention, view=scenario.view, same_lr=scenario.same_lr,
+                 lr=_on_grid(scenario.lr, LR_GRID), present=scenario.present)
+    start = scenario.start_point
+    state.update(start_x=float(start[0]), start_y=float(start[1]))
+    for optimizer in OPTIMIZERS:
+        for name, value in scenario.own_settings(optimizer).items():
+            state[_key(optimizer, name)] = _on_grid(value, _grid(name))
+
+
+def _grid(name: str):
+    return {"lr": LR_GRID, "epsilon": EPSILON_GRID}.get(name)
+
+
+def _on_grid(value: float, grid) -> float:
+    """A value for a slider: on its grid if it has one (a link may carry any value)."""
+    if grid is None or value in grid:
+        return value
+    return min(grid, key=lambda g: abs(np.log10(max(g, 1e-300)) - np.log10(max(value, 1e-300))))
+
+
+def _scenario() -> Scenario:
+    """The scenario the widgets describe."""
+    state = st.session_state
+    surface = surfaces.get(state.surface)
+    start = (state.start_x, state.start_y)
+    scenario = Scenario(
+        surface=state.surface, optimizers=tuple(state.optimizers), hyper={}, same_lr=state.same_lr,
+        lr=state.lr if state.same_lr else Scenario.lr, steps=state.steps, convention=state.convention,
+        view=state.view, present=state.present, start=None if start == surface.start else start,
+    )
+    for optimizer in scenario.optimizers:
+        values = {name: state[_key(optimizer, name)] for name in OPTIMIZERS[optimizer].hyper}
+        scenario = scenario.with_settings(optimizer, **values)
+    return scenario
+
+
+def _follow_convention() -> None:
+    """Switching Keras/PyTorch moves every setting still at the old default to the new default."""
+    state = st.session_state
+    old = "torch" if state.convention == "keras" else "keras"
+    for optimizer, entry in OPTIMIZERS.items():
+        for name in entry.hyper:
+            key = _key(optimizer, name)
+            if state.get(key) == _on_grid(entry.defaults[old][name], _grid(name)):
+                state[key] = _on_grid(entry.defaults[state.convention][name], _grid(name))
+
+
+def _follow_surface() -> None:
+    state = st.session_state
+    state.start_x, state.start_y = map(float, surfaces.get(state.surface).start)
+
+
+def _controls() -> None:
+    state = st.session_state
+    st.selectbox("Surface", list(surfaces.SURFACES), key="surface", on_change=_follow_surface,
+                 format_func=lambda name: surfaces.get(name).title)
+    st.multiselect("Optimizers", list(OPTIMIZERS), key="optimizers", format_func=lambda o: OPTIMIZERS[o].title,
+                   max_selections=len(OPTIMIZERS))
+    st.slider("Steps", 1, MAX_STEPS, key="steps")
+    left, right = st.columns(2)
+    surface = surfaces.get(state.surface)
+    (x0, x1), (y0, y1) = surface.domain
+    left.number_input("Start x", min_value=x0 - (x1 - x0), max_value=x1 + (x1 - x0), key="start_x", format="%.4g")
+    right.number_input("Start y", min_value=y0 - (y1 - y0), max_value=y1 + (y1 - y0), key="start_y", format="%.4g")
+    st.caption("…or click on the map to start there.")
+    st.radio("Convention", ["keras", "torch"], key="convention", horizontal=True, on_change=_follow_convention,
+             format_func={"keras": "Keras", "torch": "PyTorch"}.get)
+    st.toggle("Same α for all", key="same_lr")
+    if state.same_lr:
+        st.select_slider("α (all optimizers)", LR_GRID, key="lr", format_func=figures.number)
+    for optimizer in state.optimizers:
+        entry = OPTIMIZERS[optimizer]
+        with st.expander(entry.title, expanded=len(state.optimizers) <= 2):
+            for name in entry.hyper:
+                if name == "lr" and state.same_lr:
+                    continue
+                _hyper_widget(optimizer, name)
+
+
+def _hyper_widget(optimizer: str, name: str) -> None:
+    key, label = _key(optimizer, name), f"{figures.symbol(name)} ({RANGES[name].meaning})"
+    if name == "lr":
+        st.select_slider(f"α: {OPTIMIZERS[optimizer].title}", LR_GRID, key=key, format_func=figures.number)
+    elif name == "epsilon":
+        st.select_slider(label, EPSILON_GRID, key=key, format_func=figures.number)
+    elif name in ("initial_accumulator", "momentum_decay"):
+        st.number_input(label, *LIMITS[name], key=key, format="%.4g")
+    else:
+        low, high = LIMITS[name]
+        step = 0.0001 if high > 0.999 else 0.001
+        st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f")
+
+
+def _traces(scenario: Scenario) -> list:
+    return [traced(scenario.surface, optimizer, tuple(scenario.start_point), scenario.steps, scenario.convention,
+                   tuple(scenario.settings(optimizer).items()))
+            for optimizer in scenario.optimizers]
+
+
+def _results(scenario: Scenario, traces) -> pd.DataFrame:
+    surface = surfaces.get(scenario.surface)
+    tolerance = TOLERANCE * (surface.domain[0][1] - surface.domain[0][0])
+    rows = []
+    for trace, label in zip(traces, figures.labels(traces)):
+        minimum, step = trace.arrival(tolerance) if trace.diverged_at is None else (None, None)
+        rows.append({
+            "run": label,
+            "final loss": float(trace.loss[-1]),
+            "minimum reached": minimum.kind if minimum else "none",
+            f"first step within {figures.number(tolerance)}": step,
+            "diverged at step": trace.diverged_at,
+        })
+    return pd.DataFrame(rows)
+
+
+def _equations(scenario: Scenario) -> None:
+    for optimizer in scenario.optimizers:
+        entry = OPTIMIZERS[optimizer]
+        st.markdown(f"**{entry.title}** ({entry.year}), {'PyTorch' if scenario.convention == 'torch' else 'Keras'} "
+                    "convention, with $g_t = \\nabla J(\\theta_{t-1})$")
+        for line in entry.latex[scenario.convention]:
+            st.latex(line)
+        st.caption(entry.differences)
+
+
+def _inspector(scenario: Scenario) -> None:
+    left, right = st.columns([1, 2])
+    optimizer = left.selectbox("Optimizer", scenario.optimizers, format_func=lambda o: OPTIMIZERS[o].title,
+                               key="inspect_optimizer")
+    step = right.slider("Step t", 1, scenario.steps, key="inspect_step", value=1)
+    entry = OPTIMIZERS[optimizer]
+    hyper = scenario.settings(optimizer)
+    run = traced(scenario.surface, optimizer, tuple(scenario.start_point), scenario.steps, scenario.convention,
+                 tuple(hyper.items()), record_state=True)
+    if run.diverged_at is not None and step >= run.diverged_at:
+        st.info(f"This run diverged at step {run.diverged_at}: there is nothing finite to inspect from there on.")
+        return
+    theta = run.path[step - 1]
+    gradient = np.array(surfaces.get(scenario.surface).grad(*theta))
+    before = {name: run.state[name][step - 1] for name in entry.slots}
+    before.update({"mu_product": _mu_product(run, step - 1, hyper)} if optimizer == "nadam" else {})
+    after_theta, after, details = entry.reference(theta, gradient, before if step > 1 else {}, step, hyper,
+                                                  scenario.convention == "torch")
+    rows = {r"\theta_{t-1}": theta, "g_t": gradient, **{f"{n}_{{t-1}}": v for n, v in before.items()
+                                                           if n in entry.slots}}
+    rows.update(details)
+    rows[r"\theta_t"] = after_theta
+    table = pd.DataFrame({"quantity": [f"${k}$" for k in rows], "x": [float(v[0]) for v in map(np.atleast_1d, rows.values())],
+                          "y": [float(np.atleast_1d(v)[-1]) for v in rows.values()]})
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.latex(rf"\theta_{{{step}}} = ({figures.number(theta[0])},\ {figures.number(theta[1])}) - "
+             rf"({figures.number(details['step'][0])},\ {figures.number(details['step'][1])}) = "
+             rf"({figures.number(after_theta[0])},\ {figures.number(after_theta[1])})")
+    if not np.allclose(after_theta, run.path[step], rtol=1e-9, atol=1e-12):
+        st.error("The readable reference and the compiled kernel disagree at this step.")
+
+
+def _mu_product(run, index, hyper) -> float:
+    """Nadam's Π after ``index`` steps (a scalar the kernels keep in their schedule)."""
+    t = np.arange(1, index + 1)
+    return float(np.prod(hyper["beta1"] * (1.0 - 0.5 * 0.96 ** (t * hyper["momentum_decay"]))))
+
+
+def _tune(scenario: Scenario) -> None:
+    """Give each optimizer the α of the grid with the lowest final loss: one batched run each."""
+    state = st.session_state
+    picked = []
+    for optimizer in scenario.optimizers:
+        settings = {k: v for k, v in scenario.settings(optimizer).items() if k != "lr"}
+        batch = optviz.trace_batch(scenario.surface, optimizer, starts=[scenario.start_point] * len(LR_GRID),
+                                   steps=scenario.steps, convention=scenario.convention, record=False,
+                                   lr=np.array(LR_GRID), **settings)
+        losses = np.where(np.isfinite(batch.final_loss), batch.final_loss, np.inf)
+        best = int(np.argmin(losses))
+        state[_key(optimizer, "lr")] = LR_GRID[best]
+        picked.append(f"{OPTIMIZERS[optimizer].title}: α = {figures.number(LR_GRID[best])} "
+                      f"(final loss {figures.number(losses[best])})")
+    state.same_lr = False
+    state.tuned = picked
+
+
+def page() -> None:
+    state = st.session_state
+    if "surface" not in state:  # a new session: the URL decides where it starts
+        load(*from_query(st.query_params.to_dict()))
+    present = state.present
+    if not present:
+        with st.sidebar:
+            _controls()
+    scenario = _scenario()
+    query = to_query(scenario)
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+
+    surface = surfaces.get(scenario.surface)
+    st.title(f"{surface.title}" if not present else f"{surface.title}: {', '.join(OPTIMIZERS[o].title for o in scenario.optimizers)}")
+    notices(state.get("link_notices", []))
+    if not present:
+        st.caption(surface.lesson)
+    if not scenario.optimizers:
+        st.info("Pick at least one optimizer in the sidebar.")
+        return
+    traces = _traces(scenario)
+
+    view = st.segmented_control("View", VIEWS, key="view", format_func=VIEW_NAMES.get,
+                                label_visibility="collapsed") or "contour"
+    if view == "contour":
+        fig = figures.contour(traces, surface)
+        event = show(fig if present else _clickable(fig, surface), "map", csv=lambda: export.traces_csv(traces),
+                     selectable=not present, height=640)
+        _click_to_start(event)
+    elif view == "surface":
+        show(figures.surface_3d(traces, surface), "surface3d", csv=lambda: export.traces_csv(traces), height=640)
+    else:
+        show(figures.race_animation(traces, surface), "animation", csv=lambda: export.traces_csv(traces), height=680)
+    left, right = st.columns(2)
+    with left:
+        show(figures.loss_curves(traces), "loss", csv=lambda: export.traces_csv(traces), height=440,
+             legend_below=True)
+    with right:
+        show(figures.distance_curves(traces), "distance", csv=lambda: export.traces_csv(traces), height=440,
+             legend_below=True)
+    if present:
+        return
+
+    st.subheader("Results")
+    st.dataframe(_results(scenario, traces), hide_index=True, width="stretch")
+    left, right = st.columns([1, 3])
+    if left.button("Tune α for each optimizer", help="Runs every α of the slider's grid for each optimizer, "
+                   "from this start, and keeps the one with the lowest final loss."):
+        _tune(scenario)
+        st.rerun()
+    if state.get("tuned"):
+        right.success("Picked by final loss after the same number of steps: " + "; ".join(state.pop("tuned")))
+
+    with st.expander("Update rules", expanded=False):
+        _equations(scenario)
+    with st.expander("Step inspector", expanded=False):
+        _inspector(scenario)
+    st.caption("This page's address is a link to exactly this lab; add `&present=1` to show the figures only.")
+
+
+def _clickable(fig, surface, count: int = 40):
+    """Invisible points over the map, so that a click anywhere on it selects a place to start."""
+    (x0, x1), (y0, y1) = surface.domain
+    x, y = np.meshgrid(np.linspace(x0, x1, count, dtype=np.float32), np.linspace(y0, y1, count, dtype=np.float32))
+    fig.add_scatter(x=x.ravel(), y=y.ravel(), mode="markers", marker=dict(size=12, opacity=0), showlegend=False,
+                    hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>", name="start")
+    return fig
+
+
+def _click_to_start(event) -> None:
+    """A click on the map moves the start there (once per click: the selection outlives reruns)."""
+    points = event.selection.points if event else []
+    clicked = (float(points[0]["x"]), float(points[0]["y"])) if points else None
+    if clicked and clicked != st.session_state.get("clicked"):
+        st.session_state.start_x, st.session_state.start_y = clicked
+        st.session_state.clicked = clicked
+        st.rerun()

@@ -1,0 +1,35 @@
+"""The first start on a new machine: compile the kernels with progress shown, not a frozen page.
+
+Compiled kernels are cached on disk (see ``optviz._jit``), so this takes a few seconds per
+optimizer once per machine, and well under a second on every later start.
+"""
+
+import threading
+
+import streamlit as st
+
+import optviz
+import surfaces
+from optviz.optimizers import OPTIMIZERS
+
+_lock = threading.Lock()
+_ready = False
+
+
+def ensure_compiled() -> None:
+    """Load (or, the first time on this machine, compile) every kernel the lab uses, once per process."""
+    global _ready
+    if _ready:
+        return
+    with _lock:  # a second session arriving meanwhile waits here instead of compiling again
+        if _ready:
+            return
+        slot = st.empty()
+        bar = slot.progress(0.0, text="Preparing the kernels…")
+        surfaces.grid("bowl", 2)
+        for done, (name, entry) in enumerate(OPTIMIZERS.items()):
+            bar.progress(done / len(OPTIMIZERS), text=f"Preparing the kernels: {entry.title} (compiled on the first "
+                         "start only, then loaded from the cache)…")
+            optviz.trace("bowl", name, steps=1)
+        slot.empty()
+        _ready = True
