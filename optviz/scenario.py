@@ -25,6 +25,9 @@ LIMITS = {
     "initial_accumulator": (0.0, 10.0),
     "momentum_decay": (0.0, 10.0),
 }
+#: α sliders move on this log grid: 1, 1.5, 2, 3, 5, 7 per decade.
+LR_GRID = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 1.5, 2, 3, 5, 7)
+                if LIMITS["lr"][0] <= m * 10.0 ** e <= LIMITS["lr"][1])
 assert set(LIMITS) == set(RANGES) and all(RANGES[n].contains(v) for n, pair in LIMITS.items() for v in pair[1:])
 VIEWS = ("contour", "surface", "animation")
 _COORDINATE_MARGIN = 1.0  # a start may lie outside the drawn window by this many window widths

@@ -15,12 +15,9 @@ import optviz
 import surfaces
 from optviz import export, figures
 from optviz.optimizers import OPTIMIZERS, RANGES
-from optviz.scenario import LIMITS, MAX_STEPS, VIEWS, Scenario, from_query, to_query
+from optviz.scenario import LIMITS, LR_GRID, MAX_STEPS, VIEWS, Scenario, from_query, to_query
 from ui.common import notices, show, traced
 
-#: α sliders move on this log grid: 1, 1.5, 2, 3, 5, 7 per decade.
-LR_GRID = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 1.5, 2, 3, 5, 7)
-                if LIMITS["lr"][0] <= m * 10.0 ** e <= LIMITS["lr"][1])
 EPSILON_GRID = (0.0, *(10.0 ** e for e in range(-12, 1)))
 VIEW_NAMES = {"contour": "Map", "surface": "3D", "animation": "Animation"}
 TOLERANCE = 0.01  # of the window's width: "reached" a minimum
@@ -99,7 +96,9 @@ def _controls() -> None:
     (x0, x1), (y0, y1) = surface.domain
     left.number_input("Start x", min_value=x0 - (x1 - x0), max_value=x1 + (x1 - x0), key="start_x", format="%.4g")
     right.number_input("Start y", min_value=y0 - (y1 - y0), max_value=y1 + (y1 - y0), key="start_y", format="%.4g")
-    st.caption("…or click on the map to start there.")
+    st.toggle("Pick the start on the map", key="pick_start",
+              help="Then click on the map where the runs should start. (Off by default: the click targets "
+                   "make every redraw slower.)")
     st.radio("Convention", ["keras", "torch"], key="convention", horizontal=True, on_change=_follow_convention,
              format_func={"keras": "Keras", "torch": "PyTorch"}.get)
     st.toggle("Same α for all", key="same_lr")
@@ -220,6 +219,7 @@ def page() -> None:
     state = st.session_state
     if "surface" not in state:  # a new session: the URL decides where it starts
         load(*from_query(st.query_params.to_dict()))
+    state.update(state.pop("pending", {}))
     present = state.present
     if not present:
         with st.sidebar:
@@ -243,9 +243,11 @@ def page() -> None:
                                 label_visibility="collapsed") or "contour"
     if view == "contour":
         fig = figures.contour(traces, surface)
-        event = show(fig if present else _clickable(fig, surface), "map", csv=lambda: export.traces_csv(traces),
-                     selectable=not present, height=640)
-        _click_to_start(event)
+        picking = not present and state.get("pick_start", False)
+        event = show(_clickable(fig, surface) if picking else fig, "map", csv=lambda: export.traces_csv(traces),
+                     selectable=picking, height=640)
+        if picking:
+            _click_to_start(event)
     elif view == "surface":
         show(figures.surface_3d(traces, surface), "surface3d", csv=lambda: export.traces_csv(traces), height=640)
     else:
@@ -263,16 +265,15 @@ def page() -> None:
     st.subheader("Results")
     st.dataframe(_results(scenario, traces), hide_index=True, width="stretch")
     left, right = st.columns([1, 3])
-    if left.button("Tune α for each optimizer", help="Runs every α of the slider's grid for each optimizer, "
-                   "from this start, and keeps the one with the lowest final loss."):
-        _tune(scenario)
-        st.rerun()
+    left.button("Tune α for each optimizer", on_click=_tune, args=(scenario,),
+                help="Runs every α of the slider's grid for each optimizer, from this start, and keeps the one "
+                     "with the lowest final loss.")
     if state.get("tuned"):
         right.success("Picked by final loss after the same number of steps: " + "; ".join(state.pop("tuned")))
 
     with st.expander("Update rules", expanded=False):
         _equations(scenario)
-    with st.expander("Step inspector", expanded=False):
+    if st.toggle("Step inspector", key="inspect", help="Every quantity of one step of one optimizer, with its numbers."):
         _inspector(scenario)
     st.caption("This page's address is a link to exactly this lab; add `&present=1` to show the figures only.")
 
@@ -288,9 +289,10 @@ def _clickable(fig, surface, count: int = 40):
 
 def _click_to_start(event) -> None:
     """A click on the map moves the start there (once per click: the selection outlives reruns)."""
-    points = event.selection.points if event else []
+    points = event.selection.points
     clicked = (float(points[0]["x"]), float(points[0]["y"])) if points else None
     if clicked and clicked != st.session_state.get("clicked"):
-        st.session_state.start_x, st.session_state.start_y = clicked
         st.session_state.clicked = clicked
+        # The start widgets are drawn already: their new values wait for the next run (see page()).
+        st.session_state.pending = {"start_x": clicked[0], "start_y": clicked[1], "pick_start": False}
         st.rerun()

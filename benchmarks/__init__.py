@@ -1,0 +1,1 @@
+"""Measurements that need a running app: the slider latency in a real browser and a classroom load."""

@@ -1,0 +1,91 @@
+"""How long each figure builder takes, for the inputs of a typical lab session.
+
+    python -m benchmarks.figures_speed [--repeat 30] [--only contour,loss_curves]
+
+Every slider move reruns the page, and the page rebuilds its figures, so these times are paid
+per student per move. Each builder is called ``--repeat`` times on the same input (the runs
+are computed once, before timing); the best call is reported, because the machine is shared
+and the best is the least noisy, with the median beside it. The ``to_json`` column is what
+Streamlit then spends serializing the figure for the browser (``plotly.io.to_json``), which
+the builder does not control but which the rerun pays too.
+
+The inputs: four runs of 300 steps on Rosenbrock (GD at two α, one of which diverges, and Adam
+at two α), as in the lab; the article's figure 4 (GD at four α on the plateau) for
+``learning_rates``; and a training race of four optimizers, ten epochs each with a smoothed
+within-epoch loss, for ``training_race``.
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import plotly.io as pio
+
+from optviz import figures, trace
+from optviz.presets import PRESETS
+
+
+def _inputs() -> dict:
+    """Each builder with its typical input, as a zero-argument call."""
+    lab = [trace("rosenbrock", "sgd", steps=300, lr=0.001), trace("rosenbrock", "sgd", steps=300, lr=0.01),
+           trace("rosenbrock", "adam", steps=300), trace("rosenbrock", "adam", steps=300, lr=0.05)]
+    fig4 = PRESETS["fig4"]
+    rates, names = fig4.traces(), [r.name for r in fig4.runs]
+    epochs = 10
+    race = {
+        optimizer: {
+            "loss": np.linspace(2.0, 0.3, epochs).tolist(), "accuracy": np.linspace(0.3, 0.9, epochs).tolist(),
+            "val_loss": np.linspace(2.1, 0.4, epochs).tolist(),
+            "val_accuracy": np.linspace(0.3, 0.85, epochs).tolist(),
+            "diverged_at": None, "smoothed": [[i / 100, 2.0 - i / 600] for i in range(100 * epochs)],
+        }
+        for optimizer in ("sgd", "momentum", "rmsprop", "adam")
+    }
+    return {
+        "contour": lambda: figures.contour(lab),
+        "surface_3d": lambda: figures.surface_3d(lab),
+        "loss_curves": lambda: figures.loss_curves(lab),
+        "distance_curves": lambda: figures.distance_curves(lab),
+        "race_animation": lambda: figures.race_animation(lab),
+        "ball": lambda: figures.ball(lab),
+        "learning_rates": lambda: figures.learning_rates(rates, names),
+        "training_race": lambda: figures.training_race(race, hyper={o: {"lr": 0.001} for o in race}),
+    }
+
+
+def _times(call, repeat: int) -> list:
+    found = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        found.append(time.perf_counter() - began)
+    return found
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=30, help="calls per builder (default 30)")
+    parser.add_argument("--only", default="", help="comma-separated builders to time (default: all)")
+    args = parser.parse_args(argv)
+
+    builders = _inputs()
+    chosen = [name for name in args.only.split(",") if name] or list(builders)
+    unknown = set(chosen) - set(builders)
+    if unknown:
+        parser.error(f"unknown builder(s) {', '.join(sorted(unknown))}; choose from {', '.join(builders)}")
+
+    print(f"best and median of {args.repeat} calls, in ms")
+    print(f"{'builder':<16} {'best':>8} {'median':>8}   {'to_json best':>12}")
+    for name in chosen:
+        build = builders[name]
+        build()  # warm-up: numba compilation, plotly's lazy imports and validator cache
+        built = _times(build, args.repeat)
+        fig = build()
+        serialized = _times(lambda: pio.to_json(fig, validate=False), max(3, args.repeat // 3))
+        print(f"{name:<16} {1e3 * min(built):8.2f} {1e3 * statistics.median(built):8.2f}   "
+              f"{1e3 * min(serialized):12.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""The app under Streamlit's AppTest: it runs, it reacts to its widgets, and links cannot break it."""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optviz.presets import PRESETS
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _app(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _figures(at) -> list:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _array(value):
+    """Plotly 6+ sends numpy arrays as {"dtype", "bdata"}."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
+    return np.asarray(value, dtype=float)
+
+
+def _path(figure, name_start: str):
+    trace = next(t for t in figure["data"] if t.get("name", "").startswith(name_start))
+    return _array(trace["x"]), _array(trace["y"])
+
+
+def test_the_lab_runs_and_shows_every_figure():
+    at = _app()
+    assert not at.exception
+    figures = _figures(at)
+    assert len(figures) == 3  # the map, the loss and the distance
+    assert {t["name"].split(" (")[0] for t in figures[0]["data"] if t.get("name") and "(" in t["name"]} == {
+        "GD", "Momentum", "RMSProp", "Adam"}
+    assert at.dataframe[0].value.shape[0] == 4
+    assert [latex.value for latex in at.latex][:1]  # the update rules are rendered
+
+
+def test_changing_alpha_changes_the_trajectory():
+    at = _app()
+    before = _path(_figures(at)[0], "Adam")
+    at.select_slider(key="adam.lr").set_value(0.001).run()
+    assert not at.exception
+    after = _path(_figures(at)[0], "Adam")
+    assert "Adam (α=0.001" in json.dumps(_figures(at)[0], ensure_ascii=False)
+    assert len(before[0]) != len(after[0]) or not np.allclose(before[0], after[0])
+    assert at.query_params["adam.lr"] == "0.001"
+
+
+def test_a_link_opens_its_scenario():
+    at = _app({"surface": "multi_minima", "opt": "sgd,momentum", "sgd.lr": "0.02", "momentum.lr": "0.02",
+               "steps": "200", "start": "2.2,0"})
+    assert not at.exception and not at.warning
+    table = at.dataframe[0].value
+    assert list(table["minimum reached"]) == ["local", "global"]
+
+
+@pytest.mark.parametrize("query", [
+    {"surface": "bowel", "opt": "adam,nope", "adam.lr": "NaN", "steps": "1e99", "start": "x,y", "view": "4d"},
+    {"adam.beta2": "7", "momentum.momentum": "-1", "present": "maybe", "junk": "<script>"},
+    {"lr": "inf", "start": "1e308,1e308", "convention": "jax"},
+])
+def test_bad_links_give_notices_not_exceptions(query):
+    at = _app(query)
+    assert not at.exception
+    assert at.warning, "every ignored or clamped parameter is reported"
+    assert len(_figures(at)) == 3
+
+
+def test_presentation_mode_shows_the_figures_only():
+    at = _app({"present": "1"})
+    assert not at.exception and len(_figures(at)) == 3
+    assert not at.sidebar.selectbox and not at.dataframe
+
+
+def test_tuning_picks_an_alpha_for_each_optimizer():
+    at = _app({"opt": "sgd,adam", "steps": "200"})
+    at.button[0].set_value(True).run()  # "Tune α for each optimizer"
+    assert not at.exception
+    assert "Picked by final loss" in at.success[0].value
+    assert at.session_state["sgd.lr"] != 0.001 or at.session_state["adam.lr"] != 0.05
+
+
+def test_the_step_inspector_agrees_with_the_kernel():
+    at = _app({"opt": "adam", "steps": "50"})
+    at.toggle(key="inspect").set_value(True).run()
+    at.slider(key="inspect_step").set_value(7).run()
+    assert not at.exception and not at.error
+    quantities = at.dataframe[-1].value["quantity"].tolist()
+    assert r"$\hat m_t$" in quantities and r"$\alpha_t$" in quantities
+
+
+GALLERY_FIRST = """
+import streamlit as st
+from ui import gallery, lab
+lab_page = st.Page(lab.page, title="Surface lab", url_path="lab")
+def figures():
+    gallery.page(lab_page)
+st.navigation([st.Page(figures, title="Figures", url_path="gallery", default=True), lab_page]).run()
+"""
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_each_preset_shows_its_claim_and_opens_in_the_lab(key):
+    at = AppTest.from_string(GALLERY_FIRST, default_timeout=120)
+    at.session_state["preset"] = key
+    at.run()
+    assert not at.exception
+    assert at.success[0].value.startswith("The claim holds")
+    assert len(_figures(at)) == 2
+    at.button[0].click().run()  # "Open in the lab"
+    assert not at.exception
+    preset = PRESETS[key]
+    assert at.session_state["surface"] == preset.surface and at.session_state["steps"] == preset.steps
+    assert (at.session_state["start_x"], at.session_state["start_y"]) == preset.start
+    assert set(at.session_state["optimizers"]) == {r.optimizer for r in preset.runs}
+    lab_figures = _figures(at)
+    assert len(lab_figures) == 3, "the lab opened"
