@@ -92,13 +92,16 @@ def test_tuning_picks_an_alpha_for_each_optimizer():
     assert at.session_state["sgd.lr"] != 0.001 or at.session_state["adam.lr"] != 0.05
 
 
-def test_the_step_inspector_agrees_with_the_kernel():
-    at = _app({"opt": "adam", "steps": "50"})
+@pytest.mark.parametrize("optimizer", ["adam", "nadam", "adagrad", "nesterov"])
+def test_the_step_inspector_agrees_with_the_kernel(optimizer):
+    at = _app({"surface": "himmelblau", "opt": optimizer, "steps": "50",
+               "convention": "torch" if optimizer == "nadam" else "keras"})
     at.toggle(key="inspect").set_value(True).run()
     at.slider(key="inspect_step").set_value(7).run()
     assert not at.exception and not at.error
+    assert any("agree at this step" in caption.value for caption in at.caption)
     quantities = at.dataframe[-1].value["quantity"].tolist()
-    assert r"$\hat m_t$" in quantities and r"$\alpha_t$" in quantities
+    assert r"$g_t$" in quantities and "$step$" in quantities
 
 
 GALLERY_FIRST = """

@@ -160,41 +160,37 @@ def _equations(scenario: Scenario) -> None:
 
 
 def _inspector(scenario: Scenario) -> None:
+    """One step of one optimizer, every quantity with its numbers, from the readable reference rule
+    (replayed from the start), checked against the compiled kernel's recorded path and state."""
     left, right = st.columns([1, 2])
     optimizer = left.selectbox("Optimizer", scenario.optimizers, format_func=lambda o: OPTIMIZERS[o].title,
                                key="inspect_optimizer")
     step = right.slider("Step t", 1, scenario.steps, key="inspect_step", value=1)
-    entry = OPTIMIZERS[optimizer]
-    hyper = scenario.settings(optimizer)
+    entry, hyper, torch = OPTIMIZERS[optimizer], scenario.settings(optimizer), scenario.convention == "torch"
     run = traced(scenario.surface, optimizer, tuple(scenario.start_point), scenario.steps, scenario.convention,
                  tuple(hyper.items()), record_state=True)
     if run.diverged_at is not None and step >= run.diverged_at:
         st.info(f"This run diverged at step {run.diverged_at}: there is nothing finite to inspect from there on.")
         return
-    theta = run.path[step - 1]
-    gradient = np.array(surfaces.get(scenario.surface).grad(*theta))
-    before = {name: run.state[name][step - 1] for name in entry.slots}
-    before.update({"mu_product": _mu_product(run, step - 1, hyper)} if optimizer == "nadam" else {})
-    after_theta, after, details = entry.reference(theta, gradient, before if step > 1 else {}, step, hyper,
-                                                  scenario.convention == "torch")
-    rows = {r"\theta_{t-1}": theta, "g_t": gradient, **{f"{n}_{{t-1}}": v for n, v in before.items()
-                                                           if n in entry.slots}}
-    rows.update(details)
-    rows[r"\theta_t"] = after_theta
-    table = pd.DataFrame({"quantity": [f"${k}$" for k in rows], "x": [float(v[0]) for v in map(np.atleast_1d, rows.values())],
-                          "y": [float(np.atleast_1d(v)[-1]) for v in rows.values()]})
-    st.dataframe(table, hide_index=True, width="stretch")
-    st.latex(rf"\theta_{{{step}}} = ({figures.number(theta[0])},\ {figures.number(theta[1])}) - "
-             rf"({figures.number(details['step'][0])},\ {figures.number(details['step'][1])}) = "
-             rf"({figures.number(after_theta[0])},\ {figures.number(after_theta[1])})")
-    if not np.allclose(after_theta, run.path[step], rtol=1e-9, atol=1e-12):
-        st.error("The readable reference and the compiled kernel disagree at this step.")
-
-
-def _mu_product(run, index, hyper) -> float:
-    """Nadam's Π after ``index`` steps (a scalar the kernels keep in their schedule)."""
-    t = np.arange(1, index + 1)
-    return float(np.prod(hyper["beta1"] * (1.0 - 0.5 * 0.96 ** (t * hyper["momentum_decay"]))))
+    grad = surfaces.get(scenario.surface).grad
+    theta, state = run.path[0], {}
+    for t in range(1, step + 1):
+        gradient = np.array(grad(*theta))
+        before = state
+        after, state, details = entry.reference(theta, gradient, state, t, hyper, torch)
+        theta, previous = after, theta
+    rows = {r"\theta_{t-1}": previous, "g_t": gradient, **{f"{n}_{{t-1}}": before.get(n, 0.0) for n in entry.slots},
+            **details, r"\theta_t": theta}
+    st.dataframe(pd.DataFrame([(f"${k}$", *np.broadcast_to(v, 2)) for k, v in rows.items()],
+                              columns=["quantity", "x", "y"]), hide_index=True, width="stretch")
+    numbers = [f"({figures.number(v[0])},\\ {figures.number(v[1])})" for v in (previous, details["step"], theta)]
+    st.latex(rf"\theta_{{{step}}} = {numbers[0]} - {numbers[1]} = {numbers[2]}")
+    agree = np.allclose(theta, run.path[step], rtol=1e-9, atol=1e-12) and all(
+        np.allclose(state[n], run.state[n][step], rtol=1e-9, atol=1e-12) for n in entry.slots)
+    if agree:
+        st.caption("The readable rule above and the compiled kernel agree at this step.")
+    else:
+        st.error("The readable reference rule and the compiled kernel disagree at this step.")
 
 
 def _tune(scenario: Scenario) -> None:
