@@ -70,6 +70,8 @@ def test_kernels_cache_outside_the_package_and_load_from_it(tmp_path):
     env.pop("NUMBA_CACHE_DIR", None)
     script = (
         "import sys, optviz, surfaces; from optviz import kernels; from optviz.optimizers import code\n"
+        "from optviz._jit import on_disk\n"
+        "print(on_disk('descend_sgd'), on_disk('descend_momentum'), on_disk('descend_adam'))\n"
         "if sys.argv[1] == 'grid-first': surfaces.grid('ackley', 5)\n"
         "for surface, name in (('booth', 'sgd'), ('rosenbrock', 'momentum')):\n"
         "    t = optviz.trace(surface, name, steps=50, lr=0.001)\n"
@@ -83,6 +85,7 @@ def test_kernels_cache_outside_the_package_and_load_from_it(tmp_path):
 
     compiled = run("traces-only")
     loaded = run("grid-first")
+    assert compiled.pop(0) == ["False", "False", "False"] and loaded.pop(0) == ["True", "True", "False"]
     assert [hits for hits, *_ in compiled] == ["0", "0"] and [hits for hits, *_ in loaded] == ["1", "1"]
     assert [final for _, *final in loaded] == [final for _, *final in compiled]
     assert list(cache.glob("kernels-*/**/*.nbi")), "the kernels were cached in optviz's cache directory"

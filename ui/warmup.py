@@ -10,6 +10,7 @@ import streamlit as st
 
 import optviz
 import surfaces
+from optviz._jit import on_disk
 from optviz.optimizers import OPTIMIZERS
 
 _lock = threading.Lock()
@@ -17,9 +18,14 @@ _ready = False
 
 
 def ensure_compiled() -> None:
-    """Load (or, the first time on this machine, compile) every kernel the lab uses, once per process."""
+    """The first time on this machine, compile every kernel the lab uses, showing progress.
+
+    When they are all in the cache already, nothing happens here: each page loads the kernels it
+    needs when it first calls them, in a fraction of a second.
+    """
     global _ready
-    if _ready:
+    if _ready or all(on_disk(f"descend_{name}") for name in OPTIMIZERS):
+        _ready = True
         return
     with _lock:  # a second session arriving meanwhile waits here instead of compiling again
         if _ready:
