@@ -12,6 +12,12 @@ equations belong beside the plot.
 The browser gets no more data than a figure needs: long paths are thinned (keeping the first,
 the last and the divergence points), grids are ~100-160 points a side and stored as float32.
 Paths stay float64, because a diverging run's last finite points overflow float32.
+
+Every figure is built as a plain Plotly spec (dicts, lists, numpy arrays) and wrapped once, at the
+end, without validation (:func:`_figure_from`): Plotly's property validation and its copies of
+the template cost 10-50 times more than the figure itself, and the page rebuilds every figure at
+each slider move of each student. The price is that nothing checks the spec's names and values
+for us: tests/test_figures.py re-validates every builder's output and compares.
 """
 
 import re
@@ -73,6 +79,10 @@ THEME = go.layout.Template(
     ),
     data=dict(scatter=[go.Scatter(line=dict(width=3))]),
 )
+#: :data:`THEME` as the plain dict the browser gets, built once. An unvalidated figure applies no
+#: template by itself, so every spec carries this one as ``layout.template`` (``go.Figure`` copies
+#: its layout, so no figure shares, or can change, this dict).
+THEME_SPEC = THEME.to_plotly_json()
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -258,19 +268,38 @@ def _window(surface, domain):
 # The map: contour, paths, markers.
 
 
-def _figure(title: str, **layout) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(template=THEME, title=dict(text=title), **layout)
+def _spec(title: str, **layout) -> dict:
+    """An empty figure spec with the theme and a title; builders append to its ``data``."""
+    return {"data": [], "layout": {"template": THEME_SPEC, "title": {"text": title}, **layout}}
+
+
+def _figure_from(spec: dict) -> go.Figure:
+    """The figure of a finished spec, built without Plotly's validation.
+
+    ``_validate=False`` is a private argument of ``go.Figure``, but a long-standing one (Plotly 4
+    to 7; requirements.txt pins plotly<8: check it again before lifting the pin). Animation
+    frames are not covered by it, and validating them costs ~0.5 s for 100 frames, so they are
+    attached as unvalidated ``go.Frame`` objects through the figure's private ``_frame_objs``,
+    which is what the ``frames`` setter assigns after validating. The figure keeps validation off,
+    so later ``update_layout``/``add_trace`` calls on it are not validated either.
+    """
+    frames = spec.pop("frames", None)
+    fig = go.Figure(spec, _validate=False)
+    if frames:
+        fig._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in frames)
     return fig
 
 
-def _contour_trace(xs, ys, heights, height, scale=True) -> go.Contour:
-    return go.Contour(
-        x=xs.astype(np.float32), y=ys.astype(np.float32), z=heights,
+def _contour_trace(xs, ys, heights, height, scale=True) -> dict:
+    trace = dict(
+        type="contour", x=xs.astype(np.float32), y=ys.astype(np.float32), z=heights,
         colorscale=SURFACE_COLORS, ncontours=22, line=dict(color="#7a8290", width=1),
-        showscale=scale, colorbar=height.colorbar(heights) if scale else None, name="surface", showlegend=False,
+        showscale=scale, name="surface", showlegend=False,
         hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{height.hover} = %{{z:.3g}}<extra></extra>",
     )
+    if scale:
+        trace["colorbar"] = height.colorbar(heights)
+    return trace
 
 
 def _minima_traces(surface) -> list:
@@ -280,8 +309,9 @@ def _minima_traces(surface) -> list:
     for kind, marker in (("global", "star"), ("local", "star-open")):
         found = [m for m in surface.minima if m.kind == kind]
         if found:
-            out.append(go.Scatter(
-                x=[m.x for m in found], y=[m.y for m in found], mode="markers", name=f"{kind} minimum",
+            out.append(dict(
+                type="scatter", x=[m.x for m in found], y=[m.y for m in found], mode="markers",
+                name=f"{kind} minimum",
                 marker=dict(symbol=marker, size=20 if len(found) <= 12 else 9, color="#000000",
                             line=dict(width=1.5, color="#000000")),
                 hovertemplate=f"{kind} minimum<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
@@ -292,31 +322,33 @@ def _minima_traces(surface) -> list:
 def _marker_key() -> list:
     """Legend entries for the start and end markers, which every run shares."""
     return [
-        go.Scatter(x=[None], y=[None], mode="markers", name="start",
-                   marker=dict(symbol="circle-open", size=14, color="#555555", line=dict(width=3))),
-        go.Scatter(x=[None], y=[None], mode="markers", name="end",
-                   marker=dict(symbol="circle", size=12, color="#555555", line=dict(width=1.5, color="white"))),
+        dict(type="scatter", x=[None], y=[None], mode="markers", name="start",
+             marker=dict(symbol="circle-open", size=14, color="#555555", line=dict(width=3))),
+        dict(type="scatter", x=[None], y=[None], mode="markers", name="end",
+             marker=dict(symbol="circle", size=12, color="#555555", line=dict(width=1.5, color="white"))),
     ]
 
 
 def _run_markers(trace, x, y, colour, group) -> list:
     """Start, then end or divergence: a divergence mark sits at the last finite point, with its step."""
     last = _finite_steps(trace) - 1
-    start = go.Scatter(
-        x=[x[0]], y=[y[0]], mode="markers", legendgroup=group, showlegend=False, name="start",
+    # Plain floats, as validation used to make them: the same JSON, and no numpy scalars in the spec.
+    (x0, y0), (x1, y1) = (float(x[0]), float(y[0])), (float(x[-1]), float(y[-1]))
+    start = dict(
+        type="scatter", x=[x0], y=[y0], mode="markers", legendgroup=group, showlegend=False, name="start",
         marker=dict(symbol="circle-open", size=14, color=colour, line=dict(width=3)),
         hovertemplate="start<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     )
     if trace.diverged_at is None:
-        end = go.Scatter(
-            x=[x[-1]], y=[y[-1]], mode="markers", legendgroup=group, showlegend=False, name="end",
+        end = dict(
+            type="scatter", x=[x1], y=[y1], mode="markers", legendgroup=group, showlegend=False, name="end",
             marker=dict(symbol="circle", size=12, color=colour, line=dict(width=1.5, color="white")),
             hovertemplate=f"end, step {last}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
         )
     else:
-        end = go.Scatter(
-            x=[x[-1]], y=[y[-1]], mode="markers+text", legendgroup=group, showlegend=False, name="diverged",
-            marker=dict(symbol="x", size=18, color=colour, line=dict(width=1, color="white")),
+        end = dict(
+            type="scatter", x=[x1], y=[y1], mode="markers+text", legendgroup=group, showlegend=False,
+            name="diverged", marker=dict(symbol="x", size=18, color=colour, line=dict(width=1, color="white")),
             text=[f"diverged at step {trace.diverged_at}"], textposition="top center",
             textfont=dict(color=colour, size=16),
             hovertemplate=f"last finite point, step {last}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
@@ -327,8 +359,8 @@ def _run_markers(trace, x, y, colour, group) -> list:
 def _map_axes(x0, x1, y0, y1) -> dict:
     """Axes of a map of the surface: fixed to the window, and at equal scale, because only then
     does each GD step cross the contours at right angles, as it does on the real surface."""
-    return dict(xaxis=dict(title="x", range=[x0, x1], autorange=False, constrain="domain"),
-                yaxis=dict(title="y", range=[y0, y1], autorange=False, constrain="domain",
+    return dict(xaxis=dict(title=dict(text="x"), range=[x0, x1], autorange=False, constrain="domain"),
+                yaxis=dict(title=dict(text="y"), range=[y0, y1], autorange=False, constrain="domain",
                            scaleanchor="x", scaleratio=1))
 
 
@@ -342,18 +374,20 @@ def contour(traces, surface=None, *, domain=None, title=None, resolution=GRID) -
     surface = _surface(traces, surface)
     (x0, x1), (y0, y1) = _window(surface, domain)
     xs, ys, heights, height = _grid(surface, domain, resolution)
-    fig = _figure(title or f"{surface.title}: trajectories", margin=dict(b=150), **_map_axes(x0, x1, y0, y1))
-    fig.add_trace(_contour_trace(xs, ys, heights, height))
+    spec = _spec(title or f"{surface.title}: trajectories", margin=dict(b=150), **_map_axes(x0, x1, y0, y1))
+    data = spec["data"]
+    data.append(_contour_trace(xs, ys, heights, height))
     for trace, text, (line, marker) in zip(traces, labels(traces), _styles(traces)):
         steps = _drawn(trace)
         x, y = trace.path[steps, 0], trace.path[steps, 1]
-        fig.add_trace(go.Scatter(
-            x=x, y=y, mode=_mode(steps), name=text, legendgroup=text, line=line, marker=dict(size=7, **marker),
-            customdata=steps, hovertemplate="step %{customdata}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
+        data.append(dict(
+            type="scatter", x=x, y=y, mode=_mode(steps), name=text, legendgroup=text, line=line,
+            marker=dict(size=7, **marker), customdata=steps,
+            hovertemplate="step %{customdata}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
         ))
-        fig.add_traces(_run_markers(trace, x, y, line["color"], text))
-    fig.add_traces(_minima_traces(surface) + (_marker_key() if traces else []))
-    return fig
+        data += _run_markers(trace, x, y, line["color"], text)
+    data += _minima_traces(surface) + (_marker_key() if traces else [])
+    return _figure_from(spec)
 
 
 def surface_3d(traces, surface=None, *, domain=None, title=None, resolution=GRID_3D) -> go.Figure:
@@ -364,13 +398,14 @@ def surface_3d(traces, surface=None, *, domain=None, title=None, resolution=GRID
     xs, ys, heights, height = _grid(surface, domain, resolution)
     low, high = float(heights.min()), float(heights.max())
     lift = 0.02 * (high - low)
-    fig = _figure(title or f"{surface.title} in 3D", scene=dict(
-        xaxis=dict(title="x", range=[x0, x1]), yaxis=dict(title="y", range=[y0, y1]),
-        zaxis=dict(title=height.title, range=[low, high + 2 * lift]), aspectmode="manual",
+    spec = _spec(title or f"{surface.title} in 3D", scene=dict(
+        xaxis=dict(title=dict(text="x"), range=[x0, x1]), yaxis=dict(title=dict(text="y"), range=[y0, y1]),
+        zaxis=dict(title=dict(text=height.title), range=[low, high + 2 * lift]), aspectmode="manual",
         aspectratio=dict(x=1.2, y=1.2, z=0.7),
     ))
-    fig.add_trace(go.Surface(
-        x=xs.astype(np.float32), y=ys.astype(np.float32), z=heights, colorscale=SURFACE_COLORS,
+    data = spec["data"]
+    data.append(dict(
+        type="surface", x=xs.astype(np.float32), y=ys.astype(np.float32), z=heights, colorscale=SURFACE_COLORS,
         showscale=False, opacity=0.92, name="surface",
         contours=dict(z=dict(show=True, color="#7a8290", width=1)),
         hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{height.hover} = %{{z:.3g}}<extra></extra>",
@@ -381,17 +416,19 @@ def surface_3d(traces, surface=None, *, domain=None, title=None, resolution=GRID
         # WebGL draws nothing at all if one point is astronomically far: cut paths at the window.
         outside = (x < x0) | (x > x1) | (y < y0) | (y > y1)
         x, y, z = (np.where(outside, np.nan, v) for v in (x, y, height(trace.loss[steps]) + lift))
-        fig.add_trace(go.Scatter3d(
-            x=x, y=y, z=z, mode="lines", name=text, legendgroup=text, line=dict(width=7, **line),
-            customdata=steps, hovertemplate="step %{customdata}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
+        data.append(dict(
+            type="scatter3d", x=x, y=y, z=z, mode="lines", name=text, legendgroup=text,
+            line=dict(width=7, **line), customdata=steps,
+            hovertemplate="step %{customdata}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
         ))
-        fig.add_trace(go.Scatter3d(
-            x=[x[0], x[-1]], y=[y[0], y[-1]], z=[z[0], z[-1]], mode="markers", legendgroup=text,
-            showlegend=False, name="start and end",
+        data.append(dict(
+            type="scatter3d", x=[float(x[0]), float(x[-1])], y=[float(y[0]), float(y[-1])],
+            z=[float(z[0]), float(z[-1])], mode="markers", legendgroup=text, showlegend=False,
+            name="start and end",
             marker=dict(size=[7, 6], color=line["color"],
                         symbol=["circle-open", "x" if trace.diverged_at else "circle"]),
         ))
-    return fig
+    return _figure_from(spec)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,22 +449,23 @@ HEADROOM = 1e4
 
 def _curves(traces, texts, values, y_title, log, title) -> go.Figure:
     """One line per run of ``values(trace)`` against step, on a log or a linear axis."""
-    fig = _figure(title, xaxis=dict(title="step"), yaxis=dict(title=y_title, type="log" if log else "linear"))
+    spec = _spec(title, xaxis=dict(title=dict(text="step")),
+                 yaxis=dict(title=dict(text=y_title), type="log" if log else "linear"))
     drawn, starts = [], []
     for trace, text, (line, marker) in zip(traces, texts, _styles(traces)):
         steps = thin(_finite_steps(trace), CURVE_POINTS)
         y = values(trace)[steps]
         drawn.append(y)
         starts.append(y[0])
-        fig.add_trace(go.Scatter(
-            x=steps, y=y, mode=_mode(steps), name=text, line=line, marker=dict(size=7, **marker),
+        spec["data"].append(dict(
+            type="scatter", x=steps, y=y, mode=_mode(steps), name=text, line=line, marker=dict(size=7, **marker),
             hovertemplate="step %{x}<br>%{y:.4g}<extra></extra>",
         ))
     shown = np.concatenate(drawn) if drawn else np.empty(0)
     if log and np.isfinite(shown).any():
         top = min(np.nanmax(shown), np.nanmax(starts) * HEADROOM)
-        fig.update_yaxes(range=[np.log10(np.nanmin(shown)) - 0.3, np.log10(top) + 0.3])
-    return fig
+        spec["layout"]["yaxis"]["range"] = [float(np.log10(np.nanmin(shown)) - 0.3), float(np.log10(top) + 0.3)]
+    return _figure_from(spec)
 
 
 def _loss_values(traces, log):
@@ -484,22 +522,24 @@ def race_animation(traces, surface=None, *, domain=None, title=None, frames=FRAM
     surface = _surface(traces, surface)
     (x0, x1), (y0, y1) = _window(surface, domain)
     xs, ys, heights, height = _grid(surface, domain, resolution)
-    fig = _figure(title or f"{surface.title}: the race", **_map_axes(x0, x1, y0, y1))
-    fig.add_trace(_contour_trace(xs, ys, heights, height, scale=False))
+    spec = _spec(title or f"{surface.title}: the race", **_map_axes(x0, x1, y0, y1))
+    data = spec["data"]
+    data.append(_contour_trace(xs, ys, heights, height, scale=False))
     moving = []
     for trace, text, (line, marker) in zip(traces, labels(traces), _styles(traces)):
-        moving += [len(fig.data), len(fig.data) + 1]  # its trail and its ball
+        moving += [len(data), len(data) + 1]  # its trail and its ball
         start = trace.path[:1]
-        fig.add_trace(go.Scatter(x=start[:, 0], y=start[:, 1], mode="lines", name=text, legendgroup=text,
-                                 line=line))
-        fig.add_trace(go.Scatter(x=start[:, 0], y=start[:, 1], mode="markers", legendgroup=text,
-                                 showlegend=False, name="ball",
-                                 marker=dict(size=16, color=line["color"], line=dict(width=2, color="white"))))
+        data.append(dict(type="scatter", x=start[:, 0], y=start[:, 1], mode="lines", name=text, legendgroup=text,
+                         line=line))
+        data.append(dict(type="scatter", x=start[:, 0], y=start[:, 1], mode="markers", legendgroup=text,
+                         showlegend=False, name="ball",
+                         marker=dict(size=16, color=line["color"], line=dict(width=2, color="white"))))
 
-    fig.add_traces(_minima_traces(surface))
+    data += _minima_traces(surface)
     shown = thin(max(len(t.path) for t in traces), frames)
-    fig.frames = [go.Frame(name=str(step), traces=moving, data=_frame(traces, shown, step)) for step in shown]
-    fig.update_layout(
+    spec["frames"] = [dict(data=_frame(traces, shown, step), name=str(step), traces=list(moving))
+                      for step in shown]
+    spec["layout"].update(
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.12, xanchor="left", yanchor="top",
                           showactive=False, buttons=[
                               dict(label="▶ Play", method="animate",
@@ -517,7 +557,7 @@ def race_animation(traces, surface=None, *, domain=None, title=None, frames=FRAM
                              for step in shown])],
         margin=dict(b=150),
     )
-    return fig
+    return _figure_from(spec)
 
 
 def _frame(traces, shown, step) -> list:
@@ -528,9 +568,9 @@ def _frame(traces, shown, step) -> list:
         now = min(int(step), last)
         trail = np.unique(np.minimum(shown[shown <= step], last))
         stopped = trace.diverged_at is not None and step > last
-        data.append(go.Scatter(x=trace.path[trail, 0], y=trace.path[trail, 1]))
-        data.append(go.Scatter(x=trace.path[[now], 0], y=trace.path[[now], 1],
-                               marker=dict(symbol="x" if stopped else "circle")))
+        data.append(dict(type="scatter", x=trace.path[trail, 0], y=trace.path[trail, 1]))
+        data.append(dict(type="scatter", x=trace.path[[now], 0], y=trace.path[[now], 1],
+                         marker=dict(symbol="x" if stopped else "circle")))
     return data
 
 
@@ -570,14 +610,16 @@ def ball(traces, direction=None, surface=None, *, domain=None, title=None, resol
     low, high = _segment(origin, d, _window(surface, domain))
     s = np.linspace(low, high, resolution)
     curve = surfaces.evaluate(surface, origin[0] + s * d[0], origin[1] + s * d[1])
-    fig = _figure(
+    spec = _spec(
         title or f"{surface.title}: the loss along a line",
-        xaxis=dict(title=f"position along the line through ({number(origin[0])}, {number(origin[1])}) "
-                         f"in direction ({number(d[0])}, {number(d[1])})", range=[low, high]),
-        yaxis=dict(title="J"),
+        xaxis=dict(title=dict(text=f"position along the line through ({number(origin[0])}, {number(origin[1])}) "
+                                   f"in direction ({number(d[0])}, {number(d[1])})"),
+                   range=[float(low), float(high)]),
+        yaxis=dict(title=dict(text="J")),
     )
-    fig.add_trace(go.Scatter(x=s, y=curve.astype(np.float32), mode="lines", name="J along the line",
-                             line=dict(color="#777777", width=2.5), hoverinfo="skip"))
+    data = spec["data"]
+    data.append(dict(type="scatter", x=s, y=curve.astype(np.float32), mode="lines", name="J along the line",
+                     line=dict(color="#777777", width=2.5), hoverinfo="skip"))
     off_line = 0.0
     for trace, text, (line, marker) in zip(traces, labels(traces), _styles(traces)):
         steps = _drawn(trace)
@@ -585,18 +627,20 @@ def ball(traces, direction=None, surface=None, *, domain=None, title=None, resol
         along = offsets @ d
         off_line = max(off_line, float(np.abs(offsets[:, 0] * d[1] - offsets[:, 1] * d[0]).max()))
         on_curve = surfaces.evaluate(surface, origin[0] + along * d[0], origin[1] + along * d[1])
-        fig.add_trace(go.Scatter(
-            x=along, y=on_curve, mode="lines+markers", name=text, legendgroup=text,
+        data.append(dict(
+            type="scatter", x=along, y=on_curve, mode="lines+markers", name=text, legendgroup=text,
             line=dict(width=1.5, **line), marker=dict(size=11, **marker),
             customdata=steps, hovertemplate="step %{customdata}<br>J=%{y:.4g}<extra></extra>",
         ))
-        fig.add_traces(_run_markers(trace, along, on_curve, line["color"], text))
-    fig.add_traces(_marker_key())
+        data += _run_markers(trace, along, on_curve, line["color"], text)
+    data += _marker_key()
     if off_line > 1e-9 * (high - low):
-        fig.add_annotation(text=f"steps projected onto the line; the paths leave it by up to {number(off_line)}",
-                           xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
-                           showarrow=False, font=dict(size=15, color="#555555"))
-    return fig
+        spec["layout"]["annotations"] = [dict(
+            text=f"steps projected onto the line; the paths leave it by up to {number(off_line)}",
+            xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
+            showarrow=False, font=dict(size=15, color="#555555"),
+        )]
+    return _figure_from(spec)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import base64
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -276,6 +277,56 @@ def test_training_race_has_one_legend_entry_per_optimizer_and_takes_partial_list
     smoothed = [t for t in fig["data"] if "smoothed" in t["name"] and t["legendgroup"] == "sgd"][0]
     assert np.allclose(decode(smoothed["x"]), [0.1, 0.5, 1.0, 2.5])
     assert fig["layout"]["template"]["layout"]["font"]["size"] == 18
+
+
+# --- built as plain specs, without Plotly's validation -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def every_figure(builders):
+    """A figure of every builder: the trajectory ones, and those that take other inputs."""
+    gds = [trace("bowl", "sgd", steps=10, lr=lr) for lr in (1.2, 0.1)]
+    return {
+        **builders,
+        "learning_rates": figures.learning_rates(gds, ["very high α", "good α"]),
+        "training_race": figures.training_race(race_results(), hyper={"sgd": {"lr": 0.001}}),
+        "contour without runs": figures.contour([], "styblinski_tang"),
+    }
+
+
+def test_every_figure_is_what_plotly_validation_makes_of_it(every_figure):
+    """The builders skip Plotly's validation (it cost 10-50× the figure): a validated copy of each
+    figure, frames included, must come out the same, so that a misspelt property or a bad value
+    fails here instead of silently in the browser."""
+    for name, fig in every_figure.items():
+        validated = go.Figure(fig.to_dict())  # validates data, layout and frames; raises on unknown names
+        assert spec(validated) == spec(fig), name
+
+
+def test_every_figure_sends_the_theme_to_the_browser(every_figure):
+    assert figures.THEME_SPEC == THEME.to_plotly_json()
+    theme = json.loads(json.dumps(figures.THEME_SPEC))
+    for name, fig in every_figure.items():
+        assert spec(fig)["layout"]["template"] == theme, name
+        assert fig.to_plotly_json()["layout"]["template"] == figures.THEME_SPEC, name  # what kaleido draws
+
+
+def test_a_figure_cannot_change_the_theme_of_the_next(runs):
+    fig = figures.loss_curves(runs)
+    fig.layout.template.layout.font.size = 40
+    fig.update_layout(template_layout_paper_bgcolor="black")
+    changed = spec(fig)["layout"]["template"]["layout"]
+    assert changed["font"]["size"] == 40 and changed["paper_bgcolor"] == "black"
+    theme = figures.THEME_SPEC["layout"]
+    assert theme["font"]["size"] == 18 and theme["paper_bgcolor"] == "white"
+    assert spec(figures.loss_curves(runs))["layout"]["template"]["layout"]["font"]["size"] == 18
+
+
+def test_animation_frames_are_figure_frames(builders):
+    fig = builders["race_animation"]
+    assert fig.frames and all(isinstance(frame, go.Frame) for frame in fig.frames)
+    assert [frame.name for frame in fig.frames] == [step["label"] for step in fig.layout.sliders[0].steps]
+    assert fig.frames[0].traces is not fig.frames[1].traces  # no frame shares a list with another
 
 
 # --- showing ---------------------------------------------------------------------------------------
