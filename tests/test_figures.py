@@ -279,6 +279,26 @@ def test_training_race_has_one_legend_entry_per_optimizer_and_takes_partial_list
     assert fig["layout"]["template"]["layout"]["font"]["size"] == 18
 
 
+def test_training_race_lays_out_its_panels_as_make_subplots_does():
+    from plotly.subplots import make_subplots
+
+    reference = spec(make_subplots(rows=2, cols=2, shared_xaxes=True, horizontal_spacing=0.09, vertical_spacing=0.12,
+                                   subplot_titles=["training loss", "validation loss", "training accuracy",
+                                                   "validation accuracy"]))["layout"]
+    fig = spec(figures.training_race(race_results()))
+    layout = fig["layout"]
+    axes = sorted(k for k in reference if k.startswith(("xaxis", "yaxis")))
+    assert axes == sorted(k for k in layout if k.startswith(("xaxis", "yaxis")))
+    for key in axes:
+        assert {k: v for k, v in layout[key].items() if k != "title"} == reference[key], key
+    assert layout["annotations"] == reference["annotations"]
+    assert [layout[k]["title"]["text"] for k in ("xaxis3", "xaxis4", "yaxis", "yaxis3")] == \
+        ["epoch", "epoch", "loss", "accuracy"]
+    sgd = [t for t in fig["data"] if t["legendgroup"] == "sgd"]
+    assert [(t["xaxis"], t["yaxis"]) for t in sgd] == [("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4"),
+                                                        ("x", "y")]  # the smoothed loss: training loss panel
+
+
 # --- built as plain specs, without Plotly's validation -------------------------------------------
 
 
