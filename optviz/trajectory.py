@@ -70,7 +70,8 @@ class Trace:
 class Batch:
     """K runs. ``paths`` (K, steps + 1, 2) and ``losses`` (K, steps + 1) if recorded, else None;
     ``final`` (K, 2), ``final_loss`` (K,) and ``diverged_at`` (K,), -1 for a run that did not
-    diverge, always. ``hyper`` maps each hyper-parameter to its scalar or its (K,) array."""
+    diverge, always; ``states`` maps each state slot to its (K, steps + 1, 2) values if asked for.
+    ``hyper`` maps each hyper-parameter to its scalar or its (K,) array."""
 
     surface: str
     optimizer: str
@@ -82,6 +83,7 @@ class Batch:
     diverged_at: np.ndarray
     paths: np.ndarray | None = None
     losses: np.ndarray | None = None
+    states: dict | None = None
 
 
 def trace(surface, optimizer, start=None, steps=200, convention="keras", record_state=False, **hyper) -> Trace:
@@ -95,11 +97,8 @@ def trace(surface, optimizer, start=None, steps=200, convention="keras", record_
     """
     if any(np.ndim(value) for value in hyper.values()):
         raise ValueError("trace takes one value per hyper-parameter; use trace_batch for one per run")
-    run = _run(surface, optimizer, None if start is None else [start], steps, convention, True, record_state, hyper)
-    state = None
-    if record_state:
-        slots = get(optimizer).slots
-        state = {name: run.state[:, i, :, 0] for i, name in enumerate(slots)}
+    run = trace_batch(surface, optimizer, None if start is None else [start], steps, convention,
+                      record_state=record_state, **hyper)
     diverged = int(run.diverged_at[0])
     return Trace(
         surface=run.surface,
@@ -109,74 +108,43 @@ def trace(surface, optimizer, start=None, steps=200, convention="keras", record_
         path=run.paths[0],
         loss=run.losses[0],
         diverged_at=None if diverged < 0 else diverged,
-        state=state,
+        state={name: values[0] for name, values in run.states.items()} if record_state else None,
     )
 
 
-def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", record=True, **hyper) -> Batch:
+def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", record=True, record_state=False,
+                **hyper) -> Batch:
     """Follow K runs at once: ``starts`` (K, 2), and any hyper-parameter a scalar or a (K,) array.
 
     With ``record=False`` only the final points and losses are kept, which is faster and lets far
     more runs fit in memory (a map of final losses over a grid of α and β, say).
     """
-    run = _run(surface, optimizer, starts, steps, convention, record, False, hyper)
-    return Batch(
-        surface=run.surface,
-        optimizer=run.optimizer,
-        convention=run.convention,
-        hyper=run.hyper,
-        starts=run.starts,
-        final=run.final,
-        final_loss=run.final_loss,
-        diverged_at=run.diverged_at,
-        paths=run.paths,
-        losses=run.losses,
-    )
-
-
-@dataclass
-class _Run:
-    surface: str
-    optimizer: str
-    convention: str
-    hyper: dict
-    starts: np.ndarray
-    final: np.ndarray
-    final_loss: np.ndarray
-    diverged_at: np.ndarray
-    paths: np.ndarray | None
-    losses: np.ndarray | None
-    state: np.ndarray | None
-
-
-def _run(surface_name, optimizer_name, starts, steps, convention, record, record_state, given) -> _Run:
-    surface = surfaces.get(surface_name)
+    chosen = surfaces.get(surface)
     torch = check_convention(convention)
-    hyper = resolve(optimizer_name, convention, **given)
+    hyper = resolve(optimizer, convention, **hyper)
     steps = _check_steps(steps)
-    count, starts = _check_starts(surface, starts, hyper)
+    count, starts = _check_starts(chosen, starts, hyper)
     table = _hyper_table(hyper, count)
     if count > MAX_RUNS:
         raise ValueError(f"{count:,} runs asked for; at most {MAX_RUNS:,} are allowed")
     if count * steps > MAX_WORK:
         raise ValueError(f"{count:,} runs × {steps:,} steps is more than the {MAX_WORK:,} run-steps allowed")
-    if record and count * (steps + 1) > MAX_RECORDED:
+    if (record or record_state) and count * (steps + 1) > MAX_RECORDED:
         raise ValueError(
             f"recording {count:,} runs × {steps + 1:,} positions is more than the {MAX_RECORDED:,} allowed; "
             "pass record=False to keep only the final points"
         )
 
     rows = steps + 1 if record else 0
-    path = np.empty((rows, 2, count))
-    loss = np.empty((rows, count))
-    state = np.empty((rows if record_state else 0, 2, 2, count))
+    path, loss = np.empty((rows, 2, count)), np.empty((rows, count))
+    state = np.empty((steps + 1 if record_state else 0, 2, 2, count))
     points = np.ascontiguousarray(starts.T)
-    final_loss = np.empty(count)
-    diverged = np.empty(count, dtype=np.int64)
+    final_loss, diverged = np.empty(count), np.empty(count, dtype=np.int64)
     shared = not any(np.ndim(value) for value in hyper.values())
-    args = (surfaces.code(surface), torch, table, shared, points)
+    descend = kernels.DESCEND[code(optimizer)]
+    args = (surfaces.code(chosen), torch, table, shared, points)
     outputs = (steps, path, loss, state, final_loss, diverged)
-    _in_parallel(count, lambda lo, hi: kernels.DESCEND[code(optimizer_name)](*args, lo, hi, *outputs))
+    _in_parallel(count, lambda lo, hi: descend(*args, lo, hi, *outputs))
 
     paths, losses = (path.transpose(2, 0, 1), loss.T) if record else (None, None)
     final = points.T.copy()
@@ -184,8 +152,9 @@ def _run(surface_name, optimizer_name, starts, steps, convention, record, record
         final[k] = final_loss[k] = np.nan
         if record:
             paths[k, diverged[k]:] = losses[k, diverged[k]:] = np.nan
-    return _Run(surface.name, optimizer_name, convention, hyper, starts, final, final_loss, diverged,
-                paths, losses, state if record_state else None)
+    states = {name: state[:, i].transpose(2, 0, 1) for i, name in enumerate(get(optimizer).slots)}
+    return Batch(chosen.name, optimizer, convention, hyper, starts, final, final_loss, diverged, paths, losses,
+                 states if record_state else None)
 
 
 def _check_steps(steps) -> int:
