@@ -72,7 +72,7 @@ def _train(args) -> int:
     print(f"training {', '.join(names)} for {config.epochs} epochs (batch {config.batch_size}, hidden "
           f"{'-'.join(map(str, hidden))}, {config.convention} convention, seed {config.seed})")
     results = run_race(config, split, on_event=text_progress(config.epochs))
-    print(summary(results))
+    print(f"\n{summary(results)}")
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"config": config.to_dict(),

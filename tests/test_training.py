@@ -252,3 +252,10 @@ def test_one_epoch_of_adam_on_the_full_data():
     assert (len(split.y_train), len(split.y_val)) == (55_000, 5_000)
     result = run_race(RaceConfig(optimizers=("adam",), epochs=1), split)["adam"]
     assert result["val_accuracy"][0] > 0.8  # the article's Adam: about 0.85 after one epoch
+
+
+def test_cli_bench_takes_mlp():
+    from optviz.cli import parser
+
+    args = parser().parse_args(["bench", "--mlp", "--quick"])
+    assert args.mlp and args.quick and not parser().parse_args(["bench"]).mlp
