@@ -1,0 +1,649 @@
+"""Training races in the background, kept on disk: start, attach, watch, cancel, and what they showed.
+
+A race takes minutes, a class has many browser tabs, and a server restarts; so a race is a job
+in a store that every session (a thread of the Streamlit server) and every process shares, keyed
+by its whole configuration (:meth:`RaceConfig.key`). Asking for a race that is running attaches
+to it; asking for one that finished shows its results at once, also after a restart.
+
+The store is SQLite, from the standard library, in WAL mode with a busy timeout: each write is a
+short transaction, writers queue instead of failing, readers never wait for the worker, and a
+killed process cannot leave half a write behind. A JSON file would need our own locking across
+processes and would be rewritten whole on every update. Each call opens its own connection, so a
+:class:`Store` can be shared by threads. A file that is not a readable store of this version is
+moved aside (``races.sqlite.damaged-<time>``) and a fresh one started; :attr:`Store.notice` says so.
+
+Each race runs in a thread of the process that asked for it. Measured on this shared 2-core
+machine (the article's race on the full set; a page-like loop polling the store and redrawing
+the race figure every second, and redrawing a lab figure), a thread and a "spawn" process train
+equally fast (4.8-5.0 epochs a minute each way: the race holds one core in BLAS and numba, which
+release the GIL), and the page stays as quick or quicker beside a thread: its race redraw took
+20-21 ms (median) beside a thread and 27-31 ms beside a process, a lab redraw 8 ms beside either
+(5 ms idle). A process would add a second interpreter (~150 MB, 1-2 s of imports) and buy only
+a hard kill, which cancel does not need: the race checks for it before every minibatch.
+
+The worker writes the race's records into the store every :data:`TICK_SECONDS` (one transaction
+for all the records since the last), and at the same moment stamps its heartbeat and reads
+whether to stop. So:
+
+* cancel stops the race within about a tick; its finished epochs stay in the store;
+* a worker that raises ends its job as "failed" with the error, its records kept;
+* a worker that vanished (its process killed, or the server stopped while its thread ran) is
+  noticed by the next look at the job, from its owner's pid and boot id, or, for an owner that
+  still seems alive, a heartbeat older than :data:`STALE_SECONDS`; the job becomes "interrupted";
+* viewers poll (:meth:`Store.watch`); a race nobody has watched for :data:`NO_VIEWER_SECONDS` is
+  cancelled, its finished epochs kept, and the same race can be started again (from scratch).
+  That is twice the once-a-minute timers a browser allows a hidden tab, so switching to the
+  slides does not stop a race, while a closed tab frees the server within two minutes.
+
+Limits enforced here, whatever a page asks: :class:`RaceConfig`'s own (epochs, batch size,
+network, optimizers), :data:`MAX_RUNNING` race at a time (a race takes one core, the server
+needs the other), data only from :data:`DATA_SOURCES`, and the :data:`KEPT` latest races on disk.
+
+Below the store: the standings of a run and the article's five conclusions from figure 16,
+each checked on a run's results (:func:`conclusions`).
+"""
+
+import json
+import logging
+import math
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from optviz import data as datasets
+from optviz.optimizers import OPTIMIZERS
+from optviz.paths import cache_dir
+from optviz.training import RaceConfig, run_race
+
+#: How often the worker writes its records and heartbeat and reads whether to stop (seconds).
+TICK_SECONDS = 0.5
+#: A race nobody has watched for this long is cancelled (seconds).
+NO_VIEWER_SECONDS = 120.0
+#: A running job whose owner's process is alive but silent for this long is taken as dead (seconds).
+STALE_SECONDS = 60.0
+#: Races running at once on this machine.
+MAX_RUNNING = 1
+#: Where a race may take its data: the subset that ships with optviz, or the full set wherever
+#: ``optviz.data.load`` finds it on this machine (never downloaded by a job, never a directory a
+#: page names).
+DATA_SOURCES = ("embedded", "auto")
+#: Races kept on disk (about 1 MB each for the article's race on the full set); older ones go.
+KEPT = 100
+#: How long a write waits for another writer before giving up (seconds).
+BUSY_SECONDS = 10.0
+#: Bump when the tables change: a store of another version is moved aside, not misread.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE jobs (
+    key TEXT PRIMARY KEY,
+    config TEXT NOT NULL,          -- RaceConfig.to_dict(), as JSON
+    state TEXT NOT NULL,           -- see Job
+    reason TEXT NOT NULL,          -- why it ended, in words ('' while running or once finished)
+    source TEXT NOT NULL,          -- the data it trains on, as optviz.data describes it
+    run TEXT NOT NULL,             -- this start's id: a worker writes only while it still owns the job
+    pid INTEGER NOT NULL,          -- the process running it ...
+    boot TEXT NOT NULL,            -- ... and that process's own id (pids are reused)
+    started REAL NOT NULL,
+    ended REAL,
+    heartbeat REAL NOT NULL,       -- the worker's last write
+    viewed REAL NOT NULL,          -- a viewer's last look
+    cancel INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,        -- in the order they were written
+    key TEXT NOT NULL,
+    optimizer TEXT NOT NULL,
+    record TEXT NOT NULL           -- one of run_race's records, as JSON
+);
+CREATE INDEX records_by_key ON records (key, id);
+"""
+
+#: This process, as job owners name it.
+_BOOT = uuid.uuid4().hex
+#: (store path, key) of the races this process's threads are running.
+_live = set()
+_live_lock = threading.Lock()
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A race the store will not start; the message says why. ``job`` is the race in the way, if any."""
+
+    def __init__(self, message: str, job=None):
+        super().__init__(message)
+        self.job = job
+
+
+@dataclass(frozen=True)
+class Job:
+    """One race as the store knows it at one moment.
+
+    ``state`` is "running", "finished", "cancelled" (by a viewer, or for want of one), "failed"
+    (the worker raised) or "interrupted" (the worker vanished); ``reason`` says why it ended.
+    ``results`` are run_race's, with the epochs finished so far; they are shared, not to be changed.
+    """
+
+    key: str
+    config: RaceConfig
+    state: str
+    reason: str
+    source: str  # "" until the worker has loaded the data
+    started: float
+    ended: float | None
+    cancelling: bool
+    results: dict
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def progress(self) -> float:
+        """The fraction of the epochs trained so far, from the live curve."""
+        position = max((points[-1][0] for r in self.results.values() if (points := r["smoothed"])), default=0.0)
+        return min(1.0, position / self.config.epochs)
+
+
+def default_path() -> Path:
+    return cache_dir() / "races.sqlite"
+
+
+class Store:
+    """The races on disk: :meth:`start` one, :meth:`watch` it, :meth:`cancel` it.
+
+    Every method may raise ``sqlite3.Error`` if the disk fails or another writer holds the store
+    longer than :data:`BUSY_SECONDS`.
+    """
+
+    def __init__(self, path=None, *, no_viewer_seconds: float = NO_VIEWER_SECONDS, max_running: int = MAX_RUNNING):
+        self.path = Path(path if path is not None else default_path()).resolve()
+        self.no_viewer_seconds = no_viewer_seconds
+        self.max_running = max_running
+        self.notice = self._open()
+        # key -> (run, last record id, results): each poll reads only the records written since.
+        self._read = {}
+        self._read_lock = threading.Lock()
+
+    def start(self, config: RaceConfig) -> Job:
+        """The race ``config`` describes: the running or finished one if there is one, else a new start.
+
+        A race that was cancelled, failed or was interrupted starts again from scratch. Raises
+        :class:`Refused` for data this store does not allow, or when :data:`MAX_RUNNING` races run.
+        """
+        if not isinstance(config, RaceConfig):
+            raise TypeError(f"start() takes a RaceConfig, got {type(config).__name__}")
+        if config.data not in DATA_SOURCES:
+            raise Refused(f"Races here train on the embedded subset or on the full set this server finds itself, "
+                          f"not on data={config.data!r}.")
+        key, now, run = config.key(), time.time(), uuid.uuid4().hex
+        with self._transaction() as db:
+            for row in db.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
+                self._reap(db, row, now)
+            row = db.execute("SELECT state FROM jobs WHERE key = ?", (key,)).fetchone()
+            if row is not None and row["state"] in ("running", "finished"):
+                db.execute("UPDATE jobs SET viewed = ? WHERE key = ?", (now, key))
+                return self._job(db, key)
+            running = db.execute("SELECT key FROM jobs WHERE state = 'running'").fetchall()
+            if len(running) >= self.max_running:
+                busy = self._job(db, running[0]["key"])
+                raise Refused(f"One race at a time runs on this server, and {_describe(busy.config)} is running "
+                              f"({busy.progress:.0%} done). Choose its settings to watch it, or wait until it ends.",
+                              busy)
+            db.execute("DELETE FROM jobs WHERE key = ? OR key IN (SELECT key FROM jobs WHERE state != 'running' "
+                       "ORDER BY started DESC LIMIT -1 OFFSET ?)", (key, KEPT - 1))
+            db.execute("DELETE FROM records WHERE key NOT IN (SELECT key FROM jobs)")
+            db.execute("INSERT INTO jobs (key, config, state, reason, source, run, pid, boot, started, heartbeat, "
+                       "viewed) VALUES (?, ?, 'running', '', '', ?, ?, ?, ?, ?, ?)",
+                       (key, json.dumps(config.to_dict()), run, os.getpid(), _BOOT, now, now, now))
+            with _live_lock:  # before the commit, so that no one takes the new job for a dead one
+                _live.add((self.path, key))
+        try:
+            threading.Thread(target=_work, args=(self, config, run), name=f"race-{key}", daemon=True).start()
+        except RuntimeError:  # no thread to be had: the next look reports the job interrupted
+            with _live_lock:
+                _live.discard((self.path, key))
+            raise
+        return self.job(key)
+
+    def job(self, key: str) -> Job | None:
+        """The race with this key, or None; a look that does not count as watching it."""
+        with self._transaction(write=False) as db:
+            row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            if not self._dead(row, time.time()):
+                return self._job(db, key)
+        with self._transaction() as db:
+            self._reap(db, row, time.time())
+            return self._job(db, key)
+
+    def watch(self, key: str) -> Job | None:
+        """The race with this key, or None; what a viewer polls, which keeps the race going."""
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET viewed = ? WHERE key = ? AND state = 'running'", (time.time(), key))
+        return self.job(key)
+
+    def cancel(self, key: str) -> None:
+        """Ask the race to stop; it does within about :data:`TICK_SECONDS`, keeping its finished epochs."""
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET cancel = 1 WHERE key = ? AND state = 'running'", (key,))
+
+    # -- the worker's side ----------------------------------------------------------------------
+
+    def _tick(self, key, run, pending) -> tuple | None:
+        """Write the pending records and the heartbeat; return (state, reason) if the race should stop.
+
+        A job that is no longer this run's (taken for dead and started again) stops as "lost",
+        without another write.
+        """
+        now = time.time()
+        with self._transaction() as db:
+            row = db.execute("SELECT cancel, viewed FROM jobs WHERE key = ? AND run = ? AND state = 'running'",
+                             (key, run)).fetchone()
+            if row is None:
+                return "lost", ""
+            self._write(db, key, pending)
+            db.execute("UPDATE jobs SET heartbeat = ? WHERE key = ?", (now, key))
+        if row["cancel"]:
+            return "cancelled", "Cancelled."
+        if now - row["viewed"] > self.no_viewer_seconds:
+            return "cancelled", f"Nobody watched it for {self.no_viewer_seconds:g} s, so it was stopped."
+        return None
+
+    def _end(self, key, run, pending, state, reason) -> None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM jobs WHERE key = ? AND run = ? AND state = 'running'",
+                          (key, run)).fetchone():
+                self._write(db, key, pending)
+                db.execute("UPDATE jobs SET state = ?, reason = ?, ended = ? WHERE key = ?",
+                           (state, reason, time.time(), key))
+
+    def _set_source(self, key, run, source) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET source = ? WHERE key = ? AND run = ?", (source, key, run))
+
+    @staticmethod
+    def _write(db, key, pending) -> None:
+        db.executemany("INSERT INTO records (key, optimizer, record) VALUES (?, ?, ?)",
+                       [(key, optimizer, json.dumps(record, default=float)) for optimizer, record in pending])
+        pending.clear()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _dead(self, row, now) -> bool:
+        """Whether a job that claims to run has lost its worker."""
+        if row["state"] != "running":
+            return False
+        if row["boot"] == _BOOT:
+            with _live_lock:
+                return (self.path, row["key"]) not in _live
+        if row["pid"] == os.getpid() or not _alive(row["pid"]):  # our pid, not our boot: the server restarted
+            return True
+        return now - row["heartbeat"] > STALE_SECONDS
+
+    def _reap(self, db, row, now) -> None:
+        if self._dead(row, now):
+            db.execute("UPDATE jobs SET state = 'interrupted', reason = ?, ended = ? WHERE key = ? AND run = ? "
+                       "AND state = 'running'", ("Its worker stopped without finishing (the server restarted or "
+                                                 "its process was killed).", now, row["key"], row["run"]))
+
+    def _job(self, db, key) -> Job:
+        row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
+        config = RaceConfig.from_dict(json.loads(row["config"]))
+        with self._read_lock:
+            run, last, results = self._read.pop(key, (None, 0, None))
+            if run != row["run"]:
+                last, results = 0, None
+            new = db.execute("SELECT id, optimizer, record FROM records WHERE key = ? AND id > ? ORDER BY id",
+                             (key, last)).fetchall()
+            if new or results is None:
+                results = _results(config, [(o, json.loads(r)) for _, o, r in new], results)
+                last = new[-1]["id"] if new else last
+            self._read[key] = (row["run"], last, results)
+            while len(self._read) > KEPT:
+                del self._read[next(iter(self._read))]  # the one read longest ago
+        return Job(key=key, config=config, state=row["state"], reason=row["reason"], source=row["source"],
+                   started=row["started"], ended=row["ended"], cancelling=bool(row["cancel"]), results=results)
+
+    # -- the file -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, write=True):
+        """One short transaction on a fresh connection (so threads never share one).
+
+        A write transaction takes the lock at once, so that what it read stays true until it
+        commits; a read sees one consistent moment and never waits for the worker.
+        """
+        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent; a power cut may lose the last tick
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+    def _open(self) -> str:
+        """Make sure the file is a store of this version; a damaged one is moved aside. Returns a notice."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._prepare()
+            return ""
+        except sqlite3.OperationalError:  # locked, disk full, no permission: the file may well be fine
+            raise
+        except (sqlite3.DatabaseError, _WrongSchema) as error:  # not a database, a damaged one, another schema
+            problem = str(error)
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        self.path.replace(aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self._prepare()
+        return (f"The race store {self.path} could not be used ({problem}); it was moved aside as {aside.name} "
+                "and a fresh store started, so earlier races are not shown.")
+
+    def _prepare(self) -> None:
+        """Create the tables in a new file, or check an existing one (_WrongSchema or sqlite3.DatabaseError)."""
+        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("BEGIN IMMEDIATE")  # two processes opening a new file: one creates, the other checks
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version == 0 and not tables:
+                for statement in _SCHEMA.split(";")[:-1]:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version != SCHEMA_VERSION or tables != {"jobs", "records"}:
+                found = ", ".join(sorted(tables)) or "none"
+                raise _WrongSchema(f"it holds schema version {version} with tables {found}; this optviz reads "
+                                   f"version {SCHEMA_VERSION} with jobs and records")
+            elif db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise _WrongSchema("SQLite's quick_check found damage")
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+
+class _WrongSchema(Exception):
+    pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def _work(store: Store, config: RaceConfig, run: str) -> None:
+    """The worker: run the race, stream its records into the store, and always record how it ended."""
+    key, pending, stop = config.key(), [], None
+    last_tick = time.monotonic()
+
+    def should_stop() -> bool:
+        nonlocal stop, last_tick
+        if time.monotonic() - last_tick >= TICK_SECONDS:
+            last_tick = time.monotonic()
+            stop = store._tick(key, run, pending)
+        return stop is not None
+
+    state, reason = "failed", "The worker stopped for an unknown reason."
+    try:
+        dataset = _dataset(config.data)
+        store._set_source(key, run, dataset.source)
+        run_race(config, datasets.split(dataset), should_stop=should_stop,
+                 on_event=lambda optimizer, record: pending.append((optimizer, record)))
+        state, reason = stop or ("finished", "")
+    except Exception as error:
+        log.exception("training race %s failed", key)
+        state, reason = "failed", f"{type(error).__name__}: {error}"
+    finally:
+        try:
+            store._end(key, run, pending, state, reason)
+        finally:
+            with _live_lock:
+                _live.discard((store.path, key))
+
+
+def _dataset(data: str) -> datasets.FashionMNIST:
+    """The data a race on ``data`` trains on; "auto" must find the full set, never silently the subset."""
+    dataset = datasets.load(data, download=False)
+    if data == "auto" and dataset.source == datasets.load("embedded").source:
+        raise datasets.DataError("the full Fashion-MNIST set is not on this server: " + "; ".join(dataset.notes))
+    return dataset
+
+
+def data_sources() -> dict:
+    """The data a race may train on here, each with where it comes from: "embedded" always, "auto"
+    if this server has the full set (found by ``optviz.data.load``, never downloaded)."""
+    found = {"embedded": datasets.load("embedded").source}
+    try:
+        found["auto"] = _dataset("auto").source
+    except datasets.DataError:
+        pass
+    return found
+
+
+def _results(config: RaceConfig, records, earlier=None) -> dict:
+    """The results dict run_race returns, rebuilt from its records: ``earlier`` (copied, never
+    changed, since a viewer may be drawing it) extended by ``records``."""
+    if earlier is None:
+        earlier = {name: {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "epoch_seconds": [],
+                          "diverged_at": None, "smoothed": []} for name in config.optimizers}
+    results = {name: {metric: list(value) if isinstance(value, list) else value for metric, value in result.items()}
+               for name, result in earlier.items()}
+    for optimizer, record in records:
+        result = results[optimizer]
+        if record["kind"] == "step":
+            result["smoothed"].append([record["epoch_position"], record["loss"]])
+        elif record["kind"] == "epoch":
+            for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                result[metric].append(record[metric])
+            result["epoch_seconds"].append(record["seconds"])
+        else:
+            result["diverged_at"] = record["step"]
+    return results
+
+
+def _describe(config: RaceConfig) -> str:
+    names = ", ".join(OPTIMIZERS[name].title for name in config.optimizers)
+    return f"a race of {names} for {config.epochs} epochs"
+
+
+# ---------------------------------------------------------------------------------------------
+# What a run shows: the standings, and the article's conclusions from figure 16.
+
+#: The Adam family, as the article groups it ("the Adam variants").
+ADAM_VARIANTS = ("adam", "adamax", "nadam")
+#: Conclusion 4: AdaGrad "barely updates" if its training loss falls, over the second half of the
+#: epochs, by less than this share of what it fell in its first epoch.
+STALL_SHARE = 0.1
+#: Conclusion 5: Adam is "a good default" if it ends within this much validation accuracy of the best.
+DEFAULT_MARGIN = 0.01
+#: The loss of a uniform guess over the 10 classes: where every run starts, near enough.
+CHANCE_LOSS = math.log(10)
+
+
+def final_val_accuracy(result: dict) -> float:
+    """A run's last validation accuracy; one that diverged or has no epoch yet ranks last (-inf)."""
+    if result["diverged_at"] is not None or not result["val_accuracy"]:
+        return -math.inf
+    return result["val_accuracy"][-1]
+
+
+def standings(results: dict) -> list[dict]:
+    """One row per optimizer, best final validation accuracy first, diverged runs last."""
+    rows = []
+    for name in sorted(results, key=lambda n: final_val_accuracy(results[n]), reverse=True):
+        result = results[name]
+        last = {metric: values[-1] if (values := result[metric]) else None
+                for metric in ("val_accuracy", "val_loss", "accuracy", "loss")}
+        seconds = result["epoch_seconds"]
+        rows.append({"optimizer": OPTIMIZERS[name].title, "validation accuracy": last["val_accuracy"],
+                     "validation loss": last["val_loss"], "training accuracy": last["accuracy"],
+                     "training loss": last["loss"], "epochs": len(result["loss"]),
+                     "seconds per epoch": sum(seconds) / len(seconds) if seconds else None,
+                     "diverged at step": result["diverged_at"]})
+    return rows
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """One of the article's conclusions from figure 16, checked on one run's results."""
+
+    claim: str  # what the article says
+    test: str  # what is checked, precisely
+    holds: bool | None  # None: this run cannot tell, and ``evidence`` says why
+    evidence: str
+
+
+class _CannotTell(Exception):
+    pass
+
+
+def conclusions(results: dict) -> list[Conclusion]:
+    """The five conclusions the article draws from figure 16, each checked on ``results``.
+
+    ``results`` is run_race's dict, possibly partial: the checks use the epochs finished so far.
+    """
+    checked = []
+    for claim, test, check in _CONCLUSIONS:
+        try:
+            holds, evidence = check(results)
+        except _CannotTell as reason:
+            holds, evidence = None, str(reason)
+        checked.append(Conclusion(claim, test, holds, evidence))
+    return checked
+
+
+def _need(results, *names):
+    missing = [name for name in names if name not in results]
+    if missing:
+        raise _CannotTell(f"Needs {' and '.join(_title(name) for name in missing)} in the race.")
+
+
+def _epochs(results) -> int:
+    """The most epochs any run has finished; a check needs one."""
+    epochs = max((len(result["loss"]) for result in results.values()), default=0)
+    if epochs == 0:
+        raise _CannotTell("No epoch has finished yet.")
+    return epochs
+
+
+def _losses(result, epochs) -> list:
+    """The training loss after each epoch, infinite from a divergence on."""
+    return result["loss"] + [math.inf] * (epochs - len(result["loss"]))
+
+
+def _title(name) -> str:
+    return OPTIMIZERS[name].title
+
+
+def _number(value) -> str:
+    return f"{value:.4f}" if math.isfinite(value) else "diverged"
+
+
+def _faster_than_sgd(results):
+    _need(results, "sgd")
+    others = [name for name in results if name != "sgd"]
+    if not others:
+        raise _CannotTell(f"Needs at least one optimizer besides {_title('sgd')}.")
+    epochs = _epochs(results)
+    sgd = _losses(results["sgd"], epochs)
+    for name in others:
+        for epoch, (mine, theirs) in enumerate(zip(_losses(results[name], epochs), sgd), start=1):
+            if not mine < theirs:
+                return False, (f"After epoch {epoch}, {_title(name)}'s training loss ({_number(mine)}) is not below "
+                               f"{_title('sgd')}'s ({_number(theirs)}).")
+    closest = max(others, key=lambda name: _losses(results[name], epochs)[-1])
+    return True, (f"After each of the {epochs} epochs, all {len(others)} others have a lower training loss than "
+                  f"{_title('sgd')}; after the last, {_title('sgd')} {_number(sgd[-1])}, the closest "
+                  f"({_title(closest)}) {_number(_losses(results[closest], epochs)[-1])}.")
+
+
+def _adam_variants_best(results):
+    variants = [name for name in results if name in ADAM_VARIANTS]
+    others = [name for name in results if name not in ADAM_VARIANTS]
+    if not variants or not others:
+        raise _CannotTell(f"Needs at least one Adam variant ({', '.join(map(_title, ADAM_VARIANTS))}) and one "
+                          "other optimizer.")
+    _epochs(results)
+    worst = min(variants, key=lambda name: final_val_accuracy(results[name]))
+    best = max(others, key=lambda name: final_val_accuracy(results[name]))
+    worst_value, best_value = final_val_accuracy(results[worst]), final_val_accuracy(results[best])
+    return worst_value > best_value, (f"Final validation accuracy of the weakest Adam variant, {_title(worst)}: "
+                                      f"{_number(worst_value)}; of the best other, {_title(best)}: "
+                                      f"{_number(best_value)}.")
+
+
+def _nesterov_beats_rmsprop(results):
+    _need(results, "nesterov", "rmsprop")
+    _epochs(results)
+    nesterov, rmsprop = (final_val_accuracy(results[name]) for name in ("nesterov", "rmsprop"))
+    return nesterov > rmsprop, (f"Final validation accuracy: {_title('nesterov')} {_number(nesterov)}, "
+                                f"{_title('rmsprop')} {_number(rmsprop)}.")
+
+
+def _adagrad_stalls(results):
+    _need(results, "adagrad")
+    result = results["adagrad"]
+    if result["diverged_at"] is not None:
+        return False, f"{_title('adagrad')} diverged at step {result['diverged_at']}."
+    loss = result["loss"]
+    if len(loss) < 2:
+        raise _CannotTell("Needs at least 2 finished epochs.")
+    half = len(loss) // 2
+    first, late = CHANCE_LOSS - loss[0], loss[half - 1] - loss[-1]
+    if first <= 0:
+        return False, (f"{_title('adagrad')}'s training loss in epoch 1 ({_number(loss[0])}) is no better than a "
+                       "uniform guess.")
+    return late < STALL_SHARE * first, (
+        f"{_title('adagrad')}'s training loss fell by {_number(first)} in epoch 1 (from {_number(CHANCE_LOSS)}, a "
+        f"uniform guess), then by {_number(late)} from epoch {half} to epoch {len(loss)}: {late / first:.0%} of that.")
+
+
+def _adam_good_default(results):
+    _need(results, "adam")
+    if len(results) < 2:
+        raise _CannotTell(f"Needs at least one optimizer besides {_title('adam')}.")
+    _epochs(results)
+    best = max(results, key=lambda name: final_val_accuracy(results[name]))
+    adam, top = final_val_accuracy(results["adam"]), final_val_accuracy(results[best])
+    behind = f"{(top - adam) * 100:.1f} points behind" if math.isfinite(adam) else f"{_title('adam')} diverged"
+    return top - adam <= DEFAULT_MARGIN, (f"Final validation accuracy: {_title('adam')} {_number(adam)}, the best "
+                                          f"({_title(best)}) {_number(top)}: {behind}.")
+
+
+_CONCLUSIONS = (
+    ("The later optimizers converge faster than SGD, reaching the minimum within a few epochs.",
+     f"Every other optimizer's training loss is below {_title('sgd')}'s (the article's SGD) after every epoch.",
+     _faster_than_sgd),
+    ("The Adam variants beat all the others and reach the minimum in fewer epochs.",
+     f"Each of {', '.join(map(_title, ADAM_VARIANTS))} ends with a higher validation accuracy than every other "
+     "optimizer in the race.",
+     _adam_variants_best),
+    ("Here Nesterov does better than RMSProp.",
+     f"{_title('nesterov')} ends with a higher validation accuracy than {_title('rmsprop')}.",
+     _nesterov_beats_rmsprop),
+    ("AdaGrad reaches its minimum early and barely updates after that.",
+     f"Over the second half of the epochs {_title('adagrad')}'s training loss falls by less than "
+     f"{STALL_SHARE:.0%} of what it fell in the first epoch (from ln 10, a uniform guess).", _adagrad_stalls),
+    ("So in most cases Adam is an easy default choice.",
+     f"{_title('adam')} ends within {DEFAULT_MARGIN * 100:g} point of validation accuracy of the best optimizer.",
+     _adam_good_default),
+)

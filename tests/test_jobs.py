@@ -1,0 +1,364 @@
+"""Tests for optviz.jobs: races as background jobs in a store on disk, and the article's conclusions."""
+
+import json
+import math
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from optviz import data, jobs
+from optviz.training import RaceConfig, run_race
+
+ROOT = Path(__file__).resolve().parents[1]
+FULL_DIR = ROOT.parent / "shared/data/fashion-mnist"
+
+
+def tiny(**changes) -> RaceConfig:
+    """A race that takes a fraction of a second: a 16-unit hidden layer on the embedded subset."""
+    return RaceConfig(**{"optimizers": ("sgd", "adam"), "epochs": 1, "hidden": (16,), "data": "embedded", **changes})
+
+
+def slow(**changes) -> RaceConfig:
+    """A real race of a few seconds (batch 8 makes many small steps), for stopping it midway."""
+    return tiny(optimizers=("adam",), epochs=50, batch_size=8, **changes)
+
+
+def wait(until, timeout=10.0):
+    """Poll ``until()`` until it returns something true; return that."""
+    deadline = time.monotonic() + timeout
+    while not (value := until()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+    return value
+
+
+def ended(store, key, timeout=10.0) -> jobs.Job:
+    return wait(lambda: (job := store.job(key)) and not job.running and job, timeout)
+
+
+def epoch_record(epoch, loss=1.0):
+    return {"kind": "epoch", "epoch": epoch, "loss": loss, "accuracy": 0.5, "val_loss": loss, "val_accuracy": 0.5,
+            "seconds": 0.01}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return jobs.Store(tmp_path / "races.sqlite")
+
+
+@pytest.fixture
+def endless(monkeypatch):
+    """Replace the training by one that records an epoch every 10 ms until told to stop; returns its calls."""
+    calls = []
+
+    def race(config, split, *, on_event, should_stop):
+        calls.append(config)
+        epoch = 0
+        while not should_stop():
+            epoch += 1
+            for name in config.optimizers:
+                on_event(name, epoch_record(epoch))
+            time.sleep(0.01)
+        return {}
+
+    monkeypatch.setattr(jobs, "run_race", race)
+    return calls
+
+
+@pytest.fixture
+def no_full_set(monkeypatch, tmp_path):
+    """A machine where optviz.data finds only the embedded subset."""
+    monkeypatch.delenv("OPTVIZ_DATA_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("OPTVIZ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+# -- jobs ---------------------------------------------------------------------------------------
+
+
+def test_a_race_streams_into_the_store_the_results_run_race_returns(store):
+    config = tiny(epochs=2)
+    job = store.start(config)
+    assert job.key == config.key() and job.running
+    job = ended(store, config.key())
+    assert job.state == "finished" and job.reason == "" and job.progress == 1.0
+    assert job.source.startswith("embedded subset")
+    assert jobs.Store(store.path).job(config.key()).results == job.results  # read at once == read as it came
+    # Not in this (main) thread: after a race there, and BLAS set back to 2 threads at its end, a race
+    # in another thread of the process ran 5-20x slower on a loaded machine (OpenBLAS).
+    with ThreadPoolExecutor(1) as pool:
+        direct = pool.submit(run_race, config, data.split(data.load("embedded"))).result()
+    for name in config.optimizers:  # equal to the last bit: JSON keeps every float exactly
+        assert without_seconds(job.results[name]) == without_seconds(direct[name])
+        assert len(job.results[name]["epoch_seconds"]) == 2
+
+
+def without_seconds(result):
+    return {metric: values for metric, values in result.items() if metric != "epoch_seconds"}
+
+
+def test_the_same_race_asked_twice_attaches_to_one_worker(tmp_path, endless):
+    path, config = tmp_path / "races.sqlite", tiny()
+    sessions = [jobs.Store(path) for _ in range(4)]  # as the server's sessions would, at the same moment
+    barrier, started = threading.Barrier(len(sessions)), []
+
+    def ask(store):
+        barrier.wait()
+        started.append(store.start(config))
+
+    threads = [threading.Thread(target=ask, args=(store,)) for store in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {job.key for job in started} == {config.key()} and all(job.running for job in started)
+    wait(lambda: len(sessions[0].job(config.key()).results["adam"]["loss"]) >= 2)
+    sessions[1].cancel(config.key())
+    assert ended(sessions[2], config.key()).state == "cancelled"
+    assert len(endless) == 1
+
+
+def test_cancel_is_prompt_and_keeps_the_finished_epochs(store):
+    key = store.start(slow()).key
+    wait(lambda: len(store.watch(key).results["adam"]["loss"]) >= 2)
+    asked = time.monotonic()
+    store.cancel(key)
+    assert store.job(key).cancelling
+    job = ended(store, key)
+    assert time.monotonic() - asked < jobs.TICK_SECONDS + 1.0
+    assert job.state == "cancelled" and job.reason == "Cancelled."
+    result = job.results["adam"]
+    assert 2 <= len(result["loss"]) < 50
+    assert len({len(result[metric]) for metric in ("loss", "accuracy", "val_loss", "val_accuracy",
+                                                    "epoch_seconds")}) == 1
+
+
+def test_a_raising_worker_fails_with_its_error_and_keeps_what_it_finished(store, monkeypatch, caplog):
+    def race(config, split, *, on_event, should_stop):
+        for name in config.optimizers:
+            on_event(name, epoch_record(1))
+        raise RuntimeError("the network caught fire in epoch 2")
+
+    monkeypatch.setattr(jobs, "run_race", race)
+    job = ended(store, store.start(tiny()).key)
+    assert job.state == "failed"
+    assert job.reason == "RuntimeError: the network caught fire in epoch 2"
+    assert job.results["adam"]["loss"] == [1.0] and job.results["sgd"]["val_accuracy"] == [0.5]
+    assert "the network caught fire" in caplog.text  # the traceback goes to the server's log
+
+
+def test_the_full_set_is_never_replaced_silently_by_the_subset(store, no_full_set):
+    assert list(jobs.data_sources()) == ["embedded"]
+    job = ended(store, store.start(tiny(data="auto")).key)
+    assert job.state == "failed" and "the full Fashion-MNIST set is not on this server" in job.reason
+
+
+@pytest.mark.skipif(not FULL_DIR.is_dir(), reason=f"the full Fashion-MNIST set is not at {FULL_DIR}")
+def test_the_full_set_is_offered_where_it_is_found(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_DATA_DIR", str(FULL_DIR))
+    sources = jobs.data_sources()
+    assert list(sources) == ["embedded", "auto"] and "60,000 train" in sources["auto"]
+
+
+def test_only_the_allowed_data_and_real_configs(store, tmp_path):
+    with pytest.raises(jobs.Refused, match="not on data="):
+        store.start(tiny(data=str(tmp_path)))
+    with pytest.raises(TypeError):
+        store.start(tiny().to_dict())
+    assert store.job(tiny(data=str(tmp_path)).key()) is None
+
+
+def test_one_race_at_a_time(store, endless):
+    first = store.start(tiny())
+    with pytest.raises(jobs.Refused, match="One race at a time") as refusal:
+        store.start(tiny(seed=1))
+    assert refusal.value.job.key == first.key and refusal.value.job.running
+    store.cancel(first.key)
+    ended(store, first.key)
+    assert store.start(tiny(seed=1)).running
+    store.cancel(tiny(seed=1).key())
+    ended(store, tiny(seed=1).key())
+
+
+def test_only_the_latest_races_are_kept(store, monkeypatch):
+    monkeypatch.setattr(jobs, "KEPT", 2)
+    monkeypatch.setattr(jobs, "run_race", lambda config, split, *, on_event, should_stop:
+                        on_event("adam", epoch_record(1)))
+    for seed in range(3):
+        ended(store, store.start(tiny(seed=seed)).key)
+    assert store.job(tiny(seed=0).key()) is None
+    assert [store.job(tiny(seed=seed).key()).results["adam"]["loss"] for seed in (1, 2)] == [[1.0], [1.0]]
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 2
+
+
+def test_a_race_nobody_watches_is_cancelled_and_can_start_again(tmp_path, endless):
+    store = jobs.Store(tmp_path / "races.sqlite", no_viewer_seconds=0.3)
+    key = store.start(tiny()).key
+    for _ in range(10):  # watched for 1 s, three times the limit: it runs on
+        assert store.watch(key).running
+        time.sleep(0.1)
+    began = time.monotonic()
+    job = ended(store, key)  # .job() looks without watching
+    assert time.monotonic() - began < 0.3 + jobs.TICK_SECONDS + 1.0
+    assert job.state == "cancelled" and "Nobody watched it for 0.3 s" in job.reason
+    assert job.results["adam"]["loss"]  # its finished epochs are kept
+    again = store.start(tiny())
+    assert again.running and again.results["adam"]["loss"] == []  # from scratch
+    store.cancel(key)
+    ended(store, key)
+
+
+def test_a_killed_worker_process_is_reported_interrupted(tmp_path):
+    path, config = tmp_path / "races.sqlite", slow()
+    script = (f"import time\nfrom optviz import jobs\nfrom optviz.training import RaceConfig\n"
+              f"store = jobs.Store({str(path)!r})\nkey = store.start(RaceConfig.from_dict({config.to_dict()!r})).key\n"
+              "while not store.watch(key).results['adam']['loss']:\n    time.sleep(0.02)\n"
+              "print('training', flush=True)\ntime.sleep(60)\n")
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline() == "training\n"
+        store = jobs.Store(path)
+        assert store.job(config.key()).running
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    job = store.job(config.key())
+    assert job.state == "interrupted" and "worker stopped without finishing" in job.reason
+    assert job.results["adam"]["loss"]  # what it had written is kept
+
+
+def test_a_worker_whose_job_was_started_again_stops_without_writing(store, endless):
+    key = store.start(tiny()).key
+    wait(lambda: store.job(key).results["adam"]["loss"])
+    with sqlite3.connect(store.path) as db:  # as if another server took it for dead and started it again
+        db.execute("UPDATE jobs SET run = 'a later start'")
+        written = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    ended(store, key)  # once its worker has stopped, the job has no worker left
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == written
+
+
+@pytest.mark.parametrize("owner, silent_for, dead", [
+    ("this pid, an earlier server's boot", 0, True),  # the server restarted and got the same pid back
+    ("a process that has exited", 0, True),
+    ("a live process of another server", 1, False),
+    ("a live process of another server", jobs.STALE_SECONDS + 1, True),  # hung
+])
+def test_a_job_whose_owner_is_gone_is_interrupted(store, owner, silent_for, dead):
+    key = tiny().key()
+    store.start(tiny())
+    ended(store, key)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = {"this pid, an earlier server's boot": os.getpid(), "a process that has exited": int(gone.stdout),
+           "a live process of another server": os.getppid()}[owner]
+    with sqlite3.connect(store.path) as db:  # the row as that owner would have left it
+        db.execute("UPDATE jobs SET state = 'running', pid = ?, boot = 'elsewhere', heartbeat = ?",
+                   (pid, time.time() - silent_for))
+    assert store.job(key).state == ("interrupted" if dead else "running")
+
+
+def test_a_finished_race_is_shown_after_a_restart(store):
+    config = tiny()
+    finished = ended(store, store.start(config).key)
+    script = (f"import json\nfrom optviz import jobs\njob = jobs.Store({str(store.path)!r}).watch({config.key()!r})\n"
+              "print(json.dumps([job.state, job.results]))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    state, results = json.loads(out.stdout)
+    assert state == "finished" and results == finished.results
+    assert jobs.Store(store.path).start(config).state == "finished"  # asked again: shown, not retrained
+
+
+@pytest.mark.parametrize("damage", ["not SQLite", "another schema", "another version"])
+def test_a_damaged_store_is_moved_aside_with_a_clear_message(tmp_path, damage):
+    path = tmp_path / "races.sqlite"
+    if damage == "not SQLite":
+        path.write_bytes(b"this is not a database, just some bytes" * 100)
+    else:
+        with sqlite3.connect(path) as db:
+            if damage == "another schema":
+                db.execute("CREATE TABLE races (name TEXT)")
+            else:
+                jobs.Store(path)
+                db.execute("PRAGMA user_version = 99")
+    store = jobs.Store(path)
+    aside = list(tmp_path.glob("races.sqlite.damaged-*"))
+    assert len(aside) == 1
+    assert "could not be used" in store.notice and aside[0].name in store.notice
+    assert store.job(tiny().key()) is None  # a fresh store, ready to use
+    assert jobs.Store(path).notice == ""
+
+
+# -- conclusions --------------------------------------------------------------------------------
+
+
+def run(loss, val_accuracy, diverged_at=None):
+    """One optimizer's results, made by hand: its training loss per epoch and its last validation accuracy."""
+    n = len(loss)
+    return {"loss": list(loss), "accuracy": [0.5] * n, "val_loss": list(loss), "val_accuracy": [0.5] * (n - 1) +
+            [val_accuracy], "epoch_seconds": [1.0] * n, "diverged_at": diverged_at, "smoothed": []}
+
+
+def article_like():
+    """Results where all five conclusions hold."""
+    return {"sgd": run([1.5, 1.2, 1.0, 0.9], 0.75),
+            "momentum": run([0.8, 0.6, 0.5, 0.45], 0.84),
+            "nesterov": run([0.8, 0.6, 0.5, 0.45], 0.85),
+            "adagrad": run([0.9, 0.85, 0.83, 0.82], 0.80),
+            "rmsprop": run([0.6, 0.45, 0.4, 0.35], 0.84),
+            "adam": run([0.5, 0.4, 0.33, 0.3], 0.88),
+            "adamax": run([0.5, 0.4, 0.34, 0.31], 0.875),
+            "nadam": run([0.5, 0.39, 0.32, 0.29], 0.885)}
+
+
+BREAK = {  # conclusion number: one change to the article-like results that makes it fail
+    1: {"momentum": run([0.8, 0.6, 1.1, 0.45], 0.84)},
+    2: {"rmsprop": run([0.6, 0.45, 0.4, 0.35], 0.88)},
+    3: {"nesterov": run([0.8, 0.6, 0.5, 0.45], 0.83)},
+    4: {"adagrad": run([0.9, 0.8, 0.6, 0.5], 0.80)},
+    5: {"adam": run([0.5, 0.4, 0.33, 0.3], 0.86)},
+}
+
+
+def test_all_five_conclusions_can_hold():
+    checked = jobs.conclusions(article_like())
+    assert [c.holds for c in checked] == [True] * 5, [c.evidence for c in checked]
+    assert "GD 0.9000" in checked[0].evidence and "2%" in checked[3].evidence
+
+
+@pytest.mark.parametrize("number", sorted(BREAK))
+def test_each_conclusion_can_fail(number):
+    checked = jobs.conclusions({**article_like(), **BREAK[number]})
+    assert checked[number - 1].holds is False, checked[number - 1].evidence
+
+
+def test_a_diverged_run_counts_as_the_worst():
+    results = {**article_like(), "adam": run([0.5, 0.4], 0.9, diverged_at=812)}
+    checked = jobs.conclusions(results)
+    assert checked[4].holds is False and "Adam diverged" in checked[4].evidence
+    assert checked[1].holds is False  # a diverged Adam does not beat the others
+    assert [row["optimizer"] for row in jobs.standings(results)][-1] == "Adam"
+    sgd_diverged = {**article_like(), "sgd": run([1.5], 0.3, diverged_at=40)}
+    assert jobs.conclusions(sgd_diverged)[0].holds is True  # everyone else is faster than a run that blew up
+
+
+def test_a_run_that_cannot_tell_says_why():
+    only_adam = jobs.conclusions({"adam": run([0.5, 0.4], 0.88)})
+    assert [c.holds for c in only_adam] == [None] * 5
+    assert "Needs GD in the race" in only_adam[0].evidence
+    started = jobs.conclusions({name: run([], math.nan) | {"val_accuracy": []} for name in article_like()})
+    assert {c.evidence for c in started} - {"Needs at least 2 finished epochs."} == {"No epoch has finished yet."}
+
+
+def test_standings_are_sorted_by_validation_accuracy():
+    rows = jobs.standings(article_like())
+    assert [row["optimizer"] for row in rows][:3] == ["Nadam", "Adam", "AdaMax"]
+    assert rows[0]["validation accuracy"] == 0.885 and rows[0]["epochs"] == 4 and rows[0]["seconds per epoch"] == 1.0
