@@ -1,0 +1,137 @@
+"""The training-race page under Streamlit's AppTest (which does not tick fragments: the tests poll the store)."""
+
+import base64
+import json
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optviz import jobs
+from optviz.training import RaceConfig
+from ui import race
+
+SCRIPT = "from ui import race\nrace.page()\n"
+#: What the tests pick on the page: two optimizers for one epoch (the article's network, embedded data).
+PICKED = RaceConfig(optimizers=("sgd", "adam"), epochs=1, data="embedded")
+
+
+@pytest.fixture(autouse=True)
+def machine(monkeypatch, tmp_path):
+    """A store of its own, and no full set: the page offers the embedded subset only."""
+    monkeypatch.delenv("OPTVIZ_DATA_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("OPTVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    race._data_sources.clear()
+    yield
+    store = jobs.Store()
+    for key in (PICKED.key(), race.ARTICLE.key()):
+        store.cancel(key)
+
+
+def opened() -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pick(at: AppTest) -> AppTest:
+    at.multiselect(key="race.optimizers").set_value(["sgd", "adam"])
+    at.slider(key="race.epochs").set_value(1)
+    return at.run()
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def finished(key: str) -> jobs.Job:
+    store, deadline = jobs.Store(), time.monotonic() + 30
+    while (job := store.job(key)).running:
+        assert time.monotonic() < deadline, "the race did not finish"
+        time.sleep(0.05)
+    return job
+
+
+def curves(at: AppTest) -> dict:
+    """The race figure's traces on the page: name → number of points."""
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return {trace.get("name"): len(_values(trace["y"])) for trace in spec["data"]}
+
+
+def _values(y):
+    return np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]) if isinstance(y, dict) else y
+
+
+def test_the_page_opens_on_the_article_preset_with_the_embedded_subset():
+    at = opened()
+    assert at.title[0].value == "Training race"
+    assert at.multiselect(key="race.optimizers").value == list(race.ARTICLE.optimizers)
+    assert at.radio(key="race.data").options == ["Embedded subset"]  # no full set on this machine
+    assert at.slider(key="race.epochs").value == 20
+    assert at.select_slider(key="race.adam.lr").value == 0.001 and at.slider(key="race.adam.beta2").value == 0.999
+    assert any("Press Start" in info.value for info in at.info)
+    assert not button(at, "Start").disabled and button(at, "Cancel").disabled
+
+
+def test_a_short_race_from_the_page_draws_curves_the_table_and_the_conclusions():
+    at = pick(opened())
+    button(at, "Start").click().run()
+    assert not at.exception, at.exception
+    job = finished(PICKED.key())
+    assert job.state == "finished", job.reason
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Finished in" in s.value for s in at.success)
+    traced = curves(at)
+    assert any(name.startswith("Adam (α=0.001, β₁=0.9, β₂=0.999)") and n == 1 for name, n in traced.items())
+    assert any(name.endswith("smoothed within epochs") and n > 4 for name, n in traced.items())
+    table = at.dataframe[0].value
+    assert list(table["optimizer"]) == [row["optimizer"] for row in jobs.standings(job.results)]
+    assert len(table) == 2
+    verdicts = [m.value for m in at.markdown if m.value.startswith(("**1.", "**2.", "**3.", "**4.", "**5."))]
+    assert len(verdicts) == 5 and "cannot tell" in verdicts[2]  # no Nesterov, no RMSProp in this race
+    assert button(at, "Start").disabled
+
+    again = pick(opened())  # another session, or the same after a restart: shown at once, not retrained
+    assert curves(again) == traced and button(again, "Start").disabled
+
+
+def test_a_second_race_is_refused_with_a_way_to_watch_the_running_one(monkeypatch):
+    def endless(config, split, *, on_event, should_stop):
+        while not should_stop():
+            time.sleep(0.01)
+
+    monkeypatch.setattr(jobs, "run_race", endless)
+    jobs.Store().start(race.ARTICLE)
+    at = pick(opened())
+    button(at, "Start").click().run()
+    assert not at.exception, at.exception
+    assert "One race at a time" in at.error[0].value
+    button(at, "Watch the running race").click().run()
+    assert at.multiselect(key="race.optimizers").value == list(race.ARTICLE.optimizers)
+    assert not button(at, "Cancel").disabled
+    assert at.get("progress")  # the running race, live
+    button(at, "Cancel").click().run()
+    assert finished(race.ARTICLE.key()).state == "cancelled"
+
+
+def test_a_failed_race_is_a_message_not_a_traceback(monkeypatch):
+    def broken(config, split, *, on_event, should_stop):
+        raise MemoryError("out of memory in epoch 1")
+
+    monkeypatch.setattr(jobs, "run_race", broken)
+    at = pick(opened())
+    button(at, "Start").click().run()
+    finished(PICKED.key())
+    at.run()
+    assert not at.exception, at.exception
+    assert "MemoryError: out of memory in epoch 1" in at.error[0].value
+
+
+def test_a_damaged_store_is_reported_and_replaced():
+    jobs.default_path().write_text("not a database")
+    at = opened()
+    assert "could not be used" in at.warning[0].value
+    assert any("Press Start" in info.value for info in at.info)
