@@ -6,7 +6,7 @@ computing in ``optviz/``.
 
 import streamlit as st
 
-from ui import gallery, lab, warmup
+from ui import gallery, lab, race, warmup
 
 st.set_page_config(page_title="optviz", page_icon=":material/trending_down:", layout="wide",
                    initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto")
@@ -21,5 +21,6 @@ def article_figures():
 pages = [
     lab_page,
     st.Page(article_figures, title="The article's figures", icon=":material/photo_library:", url_path="gallery"),
+    st.Page(race.page, title="Training race", icon=":material/sprint:", url_path="race"),
 ]
 st.navigation(pages, position="hidden" if st.query_params.get("present") == "1" else "sidebar").run()
