@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from optviz import data as datasets
+from optviz.conclusions import standings
 from optviz import kernels
 from optviz.mlp import HIDDEN, MLP
 from optviz.optimizers import OPTIMIZERS, check_convention, code, full_row, get, resolve
@@ -341,21 +342,17 @@ def text_progress(epochs, stream=None, width=30):
 
 def summary(results) -> str:
     """The results as a table, best final validation accuracy first, diverged runs last."""
-
-    def final_val_accuracy(name):
-        r = results[name]
-        return r["val_accuracy"][-1] if r["val_accuracy"] and r["diverged_at"] is None else -1.0
-
-    lines = [f"{'optimizer':10} {'val acc':>8} {'val loss':>9} {'train acc':>10} {'train loss':>11} {'s/epoch':>8}"]
-    for name in sorted(results, key=final_val_accuracy, reverse=True):
-        r = results[name]
-        if r["diverged_at"] is not None:
-            lines.append(f"{name:10} diverged at step {r['diverged_at']}, after {len(r['loss'])} full epochs")
-        elif not r["loss"]:
-            lines.append(f"{name:10} stopped before the end of the first epoch")
+    lines = [f"{'optimizer':14} {'val acc':>8} {'val loss':>9} {'train acc':>10} {'train loss':>11} {'s/epoch':>8}"]
+    for row in standings(results):
+        if row["diverged at step"] is not None:
+            lines.append(f"{row['optimizer']:14} diverged at step {row['diverged at step']}, after {row['epochs']} "
+                         "full epochs")
+        elif not row["epochs"]:
+            lines.append(f"{row['optimizer']:14} stopped before the end of the first epoch")
         else:
-            lines.append(f"{name:10} {r['val_accuracy'][-1]:8.4f} {r['val_loss'][-1]:9.4f} {r['accuracy'][-1]:10.4f} "
-                         f"{r['loss'][-1]:11.4f} {np.mean(r['epoch_seconds']):8.2f}")
+            lines.append(f"{row['optimizer']:14} {row['validation accuracy']:8.4f} {row['validation loss']:9.4f} "
+                         f"{row['training accuracy']:10.4f} {row['training loss']:11.4f} "
+                         f"{row['seconds per epoch']:8.2f}")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from optviz import data, jobs
+from optviz import conclusions, data, jobs
 from optviz.training import RaceConfig, run_race
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -329,36 +329,36 @@ BREAK = {  # conclusion number: one change to the article-like results that make
 
 
 def test_all_five_conclusions_can_hold():
-    checked = jobs.conclusions(article_like())
+    checked = conclusions.conclusions(article_like())
     assert [c.holds for c in checked] == [True] * 5, [c.evidence for c in checked]
     assert "GD 0.9000" in checked[0].evidence and "2%" in checked[3].evidence
 
 
 @pytest.mark.parametrize("number", sorted(BREAK))
 def test_each_conclusion_can_fail(number):
-    checked = jobs.conclusions({**article_like(), **BREAK[number]})
+    checked = conclusions.conclusions({**article_like(), **BREAK[number]})
     assert checked[number - 1].holds is False, checked[number - 1].evidence
 
 
 def test_a_diverged_run_counts_as_the_worst():
     results = {**article_like(), "adam": run([0.5, 0.4], 0.9, diverged_at=812)}
-    checked = jobs.conclusions(results)
+    checked = conclusions.conclusions(results)
     assert checked[4].holds is False and "Adam diverged" in checked[4].evidence
     assert checked[1].holds is False  # a diverged Adam does not beat the others
-    assert [row["optimizer"] for row in jobs.standings(results)][-1] == "Adam"
+    assert [row["optimizer"] for row in conclusions.standings(results)][-1] == "Adam"
     sgd_diverged = {**article_like(), "sgd": run([1.5], 0.3, diverged_at=40)}
-    assert jobs.conclusions(sgd_diverged)[0].holds is True  # everyone else is faster than a run that blew up
+    assert conclusions.conclusions(sgd_diverged)[0].holds is True  # everyone else is faster than a run that blew up
 
 
 def test_a_run_that_cannot_tell_says_why():
-    only_adam = jobs.conclusions({"adam": run([0.5, 0.4], 0.88)})
+    only_adam = conclusions.conclusions({"adam": run([0.5, 0.4], 0.88)})
     assert [c.holds for c in only_adam] == [None] * 5
     assert "Needs GD in the race" in only_adam[0].evidence
-    started = jobs.conclusions({name: run([], math.nan) | {"val_accuracy": []} for name in article_like()})
+    started = conclusions.conclusions({name: run([], math.nan) | {"val_accuracy": []} for name in article_like()})
     assert {c.evidence for c in started} - {"Needs at least 2 finished epochs."} == {"No epoch has finished yet."}
 
 
 def test_standings_are_sorted_by_validation_accuracy():
-    rows = jobs.standings(article_like())
+    rows = conclusions.standings(article_like())
     assert [row["optimizer"] for row in rows][:3] == ["Nadam", "Adam", "AdaMax"]
     assert rows[0]["validation accuracy"] == 0.885 and rows[0]["epochs"] == 4 and rows[0]["seconds per epoch"] == 1.0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz import jobs
+from optviz import conclusions, jobs
 from optviz.training import RaceConfig
 from ui import race
 
@@ -88,7 +88,7 @@ def test_a_short_race_from_the_page_draws_curves_the_table_and_the_conclusions()
     assert any(name.startswith("Adam (α=0.001, β₁=0.9, β₂=0.999)") and n == 1 for name, n in traced.items())
     assert any(name.endswith("smoothed within epochs") and n > 4 for name, n in traced.items())
     table = at.dataframe[0].value
-    assert list(table["optimizer"]) == [row["optimizer"] for row in jobs.standings(job.results)]
+    assert list(table["optimizer"]) == [row["optimizer"] for row in conclusions.standings(job.results)]
     assert len(table) == 2
     verdicts = [m.value for m in at.markdown if m.value.startswith(("**1.", "**2.", "**3.", "**4.", "**5."))]
     assert len(verdicts) == 5 and "cannot tell" in verdicts[2]  # no Nesterov, no RMSProp in this race

@@ -221,7 +221,7 @@ def test_summary_sorts_by_validation_accuracy_and_lists_divergence_last():
 
     text = summary({"sgd": result(0.7), "nesterov": result(0.9, diverged_at=40), "adam": result(0.8)})
     names = [line.split()[0] for line in text.splitlines()[1:]]
-    assert names == ["adam", "sgd", "nesterov"] and "diverged at step 40" in text
+    assert names == ["Adam", "GD", "Nesterov"] and "diverged at step 40" in text
 
 
 def test_cli_train_writes_the_documented_json(tmp_path, capsys):

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optviz import export, figures, jobs
+from optviz import conclusions, export, figures, jobs
 from optviz.optimizers import OPTIMIZERS
 from optviz.scenario import LIMITS, LR_GRID
 from optviz.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, RaceConfig
@@ -178,12 +178,12 @@ def _view(store: jobs.Store, key: str, live: bool) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Standings" + (f" after epoch {epochs}" if job.running else ""))
-        st.dataframe(jobs.standings(results), hide_index=True, width="stretch", column_config=COLUMNS)
+        st.dataframe(conclusions.standings(results), hide_index=True, width="stretch", column_config=COLUMNS)
     with right:
         so_far = f", so far (after epoch {epochs} of {job.config.epochs})" if job.running else ""
         st.subheader("The article's conclusions")
         st.caption(f"Each as the article states it, then the precise check, on this run{so_far}.")
-        for number, conclusion in enumerate(jobs.conclusions(results), start=1):
+        for number, conclusion in enumerate(conclusions.conclusions(results), start=1):
             st.markdown(f"**{number}. {conclusion.claim}** {VERDICTS[conclusion.holds]}")
             st.caption(f"{conclusion.test} {conclusion.evidence}")
 
