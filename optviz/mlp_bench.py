@@ -117,12 +117,12 @@ def main(quick=False):
     if torch is not None:
         variants["torch eager, 1 model, Adam"] = _torch_steps(("adam",), steps)
         variants["torch eager, 8 models"] = _torch_steps(everyone, steps)
-    with one_blas_thread():  # the torch runs too: the same thread count for everyone
-        print(f"MLP {INPUTS}-{HIDDEN[0]}-{HIDDEN[1]}-{CLASSES}, batch {BATCH}, random data, 1 thread "
-              f"(BLAS, numba{', torch' if torch else ''}); {rounds} rounds of {steps} steps; load average "
-              f"{os.getloadavg()[0]:.2f}")
-        times = _round_robin(variants, rounds)
-        evaluation = _evaluation_seconds(rounds)
+    one_blas_thread()  # the torch runs too: the same thread count for everyone
+    print(f"MLP {INPUTS}-{HIDDEN[0]}-{HIDDEN[1]}-{CLASSES}, batch {BATCH}, random data, 1 thread "
+          f"(BLAS, numba{', torch' if torch else ''}); {rounds} rounds of {steps} steps; load average "
+          f"{os.getloadavg()[0]:.2f}")
+    times = _round_robin(variants, rounds)
+    evaluation = _evaluation_seconds(rounds)
     per_step = {name: statistics.median(t) / steps for name, t in times.items()}
     best = {name: min(t) / steps for name, t in times.items()}
     print(f"\n{'':30} {'ms/step':>8} {'best':>8} {'samples/s':>10}  (a step: one minibatch for every model)")
@@ -247,20 +247,20 @@ def fidelity(directory, epochs, seeds, lockstep_steps=0):
     print(f"data: {split!r}; {epochs} epochs; seeds {list(seeds)}; load average {os.getloadavg()[0]:.2f}", flush=True)
     ours = {name: [] for name in OPTIMIZERS}
     theirs = {name: [] for name in OPTIMIZERS}
-    with one_blas_thread():
-        if lockstep_steps:
-            lockstep(split, lockstep_steps)
-        for seed in seeds:
+    one_blas_thread()
+    if lockstep_steps:
+        lockstep(split, lockstep_steps)
+    for seed in seeds:
+        began = time.perf_counter()
+        results = run_race(RaceConfig(epochs=epochs, seed=seed), split)
+        for name in OPTIMIZERS:
+            ours[name].append(results[name]["val_accuracy"])
+        print(f"optviz seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
+    for seed in seeds:
+        for name in OPTIMIZERS:
             began = time.perf_counter()
-            results = run_race(RaceConfig(epochs=epochs, seed=seed), split)
-            for name in OPTIMIZERS:
-                ours[name].append(results[name]["val_accuracy"])
-            print(f"optviz seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
-        for seed in seeds:
-            for name in OPTIMIZERS:
-                began = time.perf_counter()
-                theirs[name].append(keras_history(name, split, epochs, seed))
-                print(f"keras {name} seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
+            theirs[name].append(keras_history(name, split, epochs, seed))
+            print(f"keras {name} seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
     print("\nvalidation accuracy after each epoch, mean over seeds [min–max], and optviz − Keras")
     print(f"{'optimizer':10} {'epoch':>5} {'optviz':>21} {'keras':>21} {'diff':>7}")
     for name in OPTIMIZERS:

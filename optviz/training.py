@@ -17,7 +17,7 @@ A run whose loss becomes NaN or inf has diverged: it is marked at its step and s
 others go on. ``diverged_at`` = t means the weights after t steps give a non-finite loss (on the
 next minibatch, or on the validation set at the end of an epoch), as the 2D traces count it.
 
-Threads. A race runs on ONE core: BLAS is held to one thread while any race runs, and the numba
+Threads. A race runs on ONE core: BLAS is held to one thread from the first race on, and the numba
 kernels it calls are serial. On the shared 2-core machines this targets, a second BLAS thread
 busy-waits against the other processes and made batch-32 steps 25-100× slower
 (shared/notes/perf-baselines.md, section 1 and 3), and the other core is left to the Streamlit
@@ -35,11 +35,10 @@ import hashlib
 import json
 import math
 import sys
-import threading
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -279,7 +278,8 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
     on_event = on_event or (lambda optimizer, record: None)
     should_stop = should_stop or (lambda: False)
     # A diverging run overflows on its way to NaN: that is a result, reported as a record, not a warning.
-    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+    one_blas_thread()
+    with np.errstate(over="ignore", invalid="ignore"):
         if split is None:
             split = datasets.split(datasets.load(config.data))
         n = len(split.y_train)
@@ -361,32 +361,16 @@ try:
 except ImportError:  # optional: without it BLAS keeps its own thread count
     threadpool_limits = None
 
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_limits = None
+@cache
+def one_blas_thread() -> None:
+    """Hold BLAS to one thread in this process, from its first race on.
 
-
-@contextmanager
-def one_blas_thread():
-    """Hold BLAS to one thread while any race (in any thread of the process) runs.
-
-    The limit is process-wide, so it is counted: the first race in sets it, the last one out
-    puts back what was there before.
+    For good: putting the old count back after each race made the next race, in another thread of
+    the same process, 5-20× slower on a busy machine, and nothing else optviz does needs a
+    multi-threaded BLAS.
     """
-    global _blas_users, _blas_limits
-    with _blas_lock:
-        if _blas_users == 0:
-            if threadpool_limits is None:
-                warnings.warn("threadpoolctl is not installed, so BLAS may use every core; on a busy machine "
-                              "that makes training many times slower (pip install threadpoolctl)", stacklevel=3)
-            else:
-                _blas_limits = threadpool_limits(limits=1, user_api="blas")
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0 and _blas_limits is not None:
-                _blas_limits.restore_original_limits()
-                _blas_limits = None
+    if threadpool_limits is None:
+        warnings.warn("threadpoolctl is not installed, so BLAS may use every core; on a busy machine "
+                      "that makes training many times slower (pip install threadpoolctl)", stacklevel=3)
+    else:
+        threadpool_limits(limits=1, user_api="blas")
