@@ -446,24 +446,33 @@ def _positive(values: np.ndarray, scale: float) -> np.ndarray:
 HEADROOM = 1e4
 
 
-def _curves(traces, texts, values, y_title, log, title) -> go.Figure:
-    """One line per run of ``values(trace)`` against step, on a log or a linear axis."""
-    spec = _spec(title, xaxis=dict(title=dict(text="step")),
-                 yaxis=dict(title=dict(text=y_title), type="log" if log else "linear"))
-    drawn, starts = [], []
+def _lines(traces, texts, values, log, axes=("x", "y"), legend=True) -> tuple:
+    """One line per run of ``values(trace)`` against step, and the y range a log axis needs."""
+    data, drawn, starts = [], [], []
     for trace, text, (line, marker) in zip(traces, texts, _styles(traces)):
         steps = thin(_finite_steps(trace), CURVE_POINTS)
         y = values(trace)[steps]
         drawn.append(y)
         starts.append(y[0])
-        spec["data"].append(dict(
-            type="scatter", x=steps, y=y, mode=_mode(steps), name=text, line=line, marker=dict(size=7, **marker),
+        data.append(dict(
+            type="scatter", x=steps, y=y, mode=_mode(steps), name=text, legendgroup=text, showlegend=legend,
+            line=line, marker=dict(size=7, **marker), xaxis=axes[0], yaxis=axes[1],
             hovertemplate="step %{x}<br>%{y:.4g}<extra></extra>",
         ))
     shown = np.concatenate(drawn) if drawn else np.empty(0)
-    if log and np.isfinite(shown).any():
-        top = min(np.nanmax(shown), np.nanmax(starts) * HEADROOM)
-        spec["layout"]["yaxis"]["range"] = [float(np.log10(np.nanmin(shown)) - 0.3), float(np.log10(top) + 0.3)]
+    if not (log and np.isfinite(shown).any()):
+        return data, None
+    top = min(np.nanmax(shown), np.nanmax(starts) * HEADROOM)
+    return data, [float(np.log10(np.nanmin(shown)) - 0.3), float(np.log10(top) + 0.3)]
+
+
+def _curves(traces, texts, values, y_title, log, title) -> go.Figure:
+    """One line per run of ``values(trace)`` against step, on a log or a linear axis."""
+    spec = _spec(title, xaxis=dict(title=dict(text="step")),
+                 yaxis=dict(title=dict(text=y_title), type="log" if log else "linear"))
+    spec["data"], y_range = _lines(traces, texts, values, log)
+    if y_range:
+        spec["layout"]["yaxis"]["range"] = y_range
     return _figure_from(spec)
 
 
@@ -495,18 +504,46 @@ def learning_rates(traces, names=None, *, log=False, title=None) -> go.Figure:
     return _curves(traces, texts, values, y_title, log, title or "Loss against step at several learning rates")
 
 
-def distance_curves(traces, *, title=None) -> go.Figure:
-    """Each run's distance to the nearest known minimum against step (log scale): the minimum it
-    heads for can change on the way, so each step is measured to whichever is nearest."""
-    surface = _surface(traces, None)
+def _distance(surface):
+    """A run's distance to the nearest known minimum at each step: the minimum it heads for can
+    change on the way, so each step is measured to whichever is nearest."""
     minima = np.array([(m.x, m.y) for m in surface.minima])
 
     def distance(trace):
         gaps = trace.path[:, None, :] - minima[None, :, :]
         return _positive(np.hypot(gaps[..., 0], gaps[..., 1]).min(axis=1), 1.0)
 
-    return _curves(traces, labels(traces), distance, "distance to the nearest minimum (log scale)",
-                   True, title or "Distance to the nearest minimum")
+    return distance
+
+
+DISTANCE_TITLE = "distance to the nearest minimum (log scale)"
+
+
+def distance_curves(traces, *, title=None) -> go.Figure:
+    """Each run's distance to the nearest known minimum against step (log scale)."""
+    return _curves(traces, labels(traces), _distance(_surface(traces, None)), DISTANCE_TITLE, True,
+                   title or "Distance to the nearest minimum")
+
+
+def progress(traces, *, title=None) -> go.Figure:
+    """The loss and the distance to the nearest minimum against step, side by side in one chart
+    (one chart redraws faster than two when a slider moves), with one legend for both."""
+    loss, loss_title = _loss_values(traces, True)
+    texts = labels(traces)
+    spec = _spec(
+        title or "Loss and distance to the nearest minimum",
+        xaxis=dict(title=dict(text="step"), domain=[0.0, 0.44]),
+        yaxis=dict(title=dict(text=loss_title), type="log"),
+        xaxis2=dict(title=dict(text="step"), domain=[0.56, 1.0], anchor="y2"),
+        yaxis2=dict(title=dict(text=DISTANCE_TITLE), type="log", anchor="x2"),
+    )
+    for panel, values in ((1, loss), (2, _distance(_surface(traces, None)))):
+        suffix = "" if panel == 1 else "2"
+        data, y_range = _lines(traces, texts, values, True, (f"x{suffix}", f"y{suffix}"), legend=panel == 1)
+        spec["data"] += data
+        if y_range:
+            spec["layout"][f"yaxis{suffix}"]["range"] = y_range
+    return _figure_from(spec)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,11 +40,12 @@ def test_the_lab_runs_and_shows_every_figure():
     at = _app()
     assert not at.exception
     figures = _figures(at)
-    assert len(figures) == 3  # the map, the loss and the distance
+    assert len(figures) == 2  # the map, and the loss and distance curves
     assert {t["name"].split(" (")[0] for t in figures[0]["data"] if t.get("name") and "(" in t["name"]} == {
         "GD", "Momentum", "RMSProp", "Adam"}
-    assert at.dataframe[0].value.shape[0] == 4
-    assert [latex.value for latex in at.latex][:1]  # the update rules are rendered
+    assert at.table[0].value.shape[0] == 4
+    at.toggle(key="rules").set_value(True).run()
+    assert at.latex and not at.exception  # the update rules, on request
 
 
 def test_changing_alpha_changes_the_trajectory():
@@ -62,7 +63,7 @@ def test_a_link_opens_its_scenario():
     at = _app({"surface": "multi_minima", "opt": "sgd,momentum", "sgd.lr": "0.02", "momentum.lr": "0.02",
                "steps": "200", "start": "2.2,0"})
     assert not at.exception and not at.warning
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["minimum reached"]) == ["local", "global"]
 
 
@@ -75,13 +76,13 @@ def test_bad_links_give_notices_not_exceptions(query):
     at = _app(query)
     assert not at.exception
     assert at.warning, "every ignored or clamped parameter is reported"
-    assert len(_figures(at)) == 3
+    assert len(_figures(at)) == 2
 
 
 def test_presentation_mode_shows_the_figures_only():
     at = _app({"present": "1"})
-    assert not at.exception and len(_figures(at)) == 3
-    assert not at.sidebar.selectbox and not at.dataframe
+    assert not at.exception and len(_figures(at)) == 2
+    assert not at.sidebar.selectbox and not at.table
 
 
 def test_tuning_picks_an_alpha_for_each_optimizer():
@@ -129,4 +130,4 @@ def test_each_preset_shows_its_claim_and_opens_in_the_lab(key):
     assert (at.session_state["start_x"], at.session_state["start_y"]) == preset.start
     assert set(at.session_state["optimizers"]) == {r.optimizer for r in preset.runs}
     lab_figures = _figures(at)
-    assert len(lab_figures) == 3, "the lab opened"
+    assert len(lab_figures) == 2, "the lab opened"

@@ -202,6 +202,20 @@ def test_distance_curves_measure_to_the_nearest_minimum():
     assert np.allclose(y, np.maximum(expected, np.finfo(float).eps))
 
 
+def test_progress_puts_the_loss_and_the_distance_side_by_side_with_one_legend(runs):
+    fig = spec(figures.progress(runs))
+    loss, distance = spec(figures.loss_curves(runs)), spec(figures.distance_curves(runs))
+    left = [t for t in fig["data"] if t["xaxis"] == "x"]
+    right = [t for t in fig["data"] if t["xaxis"] == "x2"]
+    assert [t["name"] for t in left] == [t["name"] for t in right] == [t["name"] for t in loss["data"]]
+    assert all(t["showlegend"] for t in left) and not any(t["showlegend"] for t in right)
+    assert all(a["legendgroup"] == b["legendgroup"] for a, b in zip(left, right))  # one click hides both
+    for panel, single in ((left, loss), (right, distance)):
+        for mine, theirs in zip(panel, single["data"]):
+            assert np.array_equal(decode(mine["y"]), decode(theirs["y"]), equal_nan=True)
+    assert fig["layout"]["yaxis2"]["type"] == "log" and fig["layout"]["xaxis2"]["domain"][0] > 0.5
+
+
 def test_learning_rates_names_the_runs_and_refuses_mixed_optimizers():
     gds = [trace("bowl", "sgd", steps=10, lr=lr) for lr in (1.2, 0.1)]
     fig = spec(figures.learning_rates(gds, ["very high α", "good α"]))

@@ -238,7 +238,7 @@ def page() -> None:
     view = st.segmented_control("View", VIEWS, key="view", format_func=VIEW_NAMES.get,
                                 label_visibility="collapsed") or "contour"
     if view == "contour":
-        fig = figures.contour(traces, surface)
+        fig = figures.contour(traces, surface, resolution=100)
         picking = not present and state.get("pick_start", False)
         event = show(_clickable(fig, surface) if picking else fig, "map", csv=lambda: export.traces_csv(traces),
                      selectable=picking, height=640)
@@ -248,18 +248,12 @@ def page() -> None:
         show(figures.surface_3d(traces, surface), "surface3d", csv=lambda: export.traces_csv(traces), height=640)
     else:
         show(figures.race_animation(traces, surface), "animation", csv=lambda: export.traces_csv(traces), height=680)
-    left, right = st.columns(2)
-    with left:
-        show(figures.loss_curves(traces), "loss", csv=lambda: export.traces_csv(traces), height=440,
-             legend_below=True)
-    with right:
-        show(figures.distance_curves(traces), "distance", csv=lambda: export.traces_csv(traces), height=440,
-             legend_below=True)
+    show(figures.progress(traces), "progress", csv=lambda: export.traces_csv(traces), height=460)
     if present:
         return
 
     st.subheader("Results")
-    st.dataframe(_results(scenario, traces), hide_index=True, width="stretch")
+    st.table(_results(scenario, traces), border="horizontal", hide_index=True)
     left, right = st.columns([1, 3])
     left.button("Tune α for each optimizer", on_click=_tune, args=(scenario,),
                 help="Runs every α of the slider's grid for each optimizer, from this start, and keeps the one "
@@ -267,7 +261,8 @@ def page() -> None:
     if state.get("tuned"):
         right.success("Picked by final loss after the same number of steps: " + "; ".join(state.pop("tuned")))
 
-    with st.expander("Update rules", expanded=False):
+    if st.toggle("Update rules", key="rules", value=False,
+                 help="Each optimizer's update, in the article's notation, and where Keras and PyTorch differ."):
         _equations(scenario)
     if st.toggle("Step inspector", key="inspect", help="Every quantity of one step of one optimizer, with its numbers."):
         _inspector(scenario)
