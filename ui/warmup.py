@@ -31,11 +31,12 @@ def ensure_compiled() -> None:
         if _ready:
             return
         slot = st.empty()
-        bar = slot.progress(0.0, text="Preparing the kernels…")
+        bar = slot.progress(0.0, text="First start on this machine: compiling the surfaces' kernels (about 20 s "
+                                      "in all, once; later starts take under a second)…")
         surfaces.grid("bowl", 2)
         for done, (name, entry) in enumerate(OPTIMIZERS.items()):
-            bar.progress(done / len(OPTIMIZERS), text=f"Preparing the kernels: {entry.title} (compiled on the first "
-                         "start only, then loaded from the cache)…")
+            bar.progress(done / len(OPTIMIZERS), text=f"First start on this machine: compiling {entry.title} "
+                         f"({done + 1} of {len(OPTIMIZERS)}; once, then cached on disk)…")
             optviz.trace("bowl", name, steps=1)
         slot.empty()
         _ready = True
