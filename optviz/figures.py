@@ -516,7 +516,7 @@ def _distance(surface):
     return distance
 
 
-DISTANCE_TITLE = "distance to the nearest minimum (log scale)"
+DISTANCE_TITLE = "distance to nearest minimum (log)"
 
 
 def distance_curves(traces, *, title=None) -> go.Figure:
@@ -532,10 +532,10 @@ def progress(traces, *, title=None) -> go.Figure:
     texts = labels(traces)
     spec = _spec(
         title or "Loss and distance to the nearest minimum",
-        xaxis=dict(title=dict(text="step"), domain=[0.0, 0.44]),
-        yaxis=dict(title=dict(text=loss_title), type="log"),
-        xaxis2=dict(title=dict(text="step"), domain=[0.56, 1.0], anchor="y2"),
-        yaxis2=dict(title=dict(text=DISTANCE_TITLE), type="log", anchor="x2"),
+        xaxis=dict(title=dict(text="step"), domain=[0.0, 0.42]),
+        yaxis=dict(title=dict(text=loss_title), type="log", dtick=1),
+        xaxis2=dict(title=dict(text="step"), domain=[0.6, 1.0], anchor="y2"),
+        yaxis2=dict(title=dict(text=DISTANCE_TITLE), type="log", anchor="x2", dtick=1),
     )
     for panel, values in ((1, loss), (2, _distance(_surface(traces, None)))):
         suffix = "" if panel == 1 else "2"
@@ -648,8 +648,8 @@ def ball(traces, direction=None, surface=None, *, domain=None, title=None, resol
     curve = surfaces.evaluate(surface, origin[0] + s * d[0], origin[1] + s * d[1])
     spec = _spec(
         title or f"{surface.title}: the loss along a line",
-        xaxis=dict(title=dict(text=f"position along the line through ({number(origin[0])}, {number(origin[1])}) "
-                                   f"in direction ({number(d[0])}, {number(d[1])})"),
+        xaxis=dict(title=dict(text=f"along the line from ({number(origin[0])}, {number(origin[1])}) "
+                                   f"toward ({number(d[0])}, {number(d[1])})"),
                    range=[float(low), float(high)]),
         yaxis=dict(title=dict(text="J")),
     )

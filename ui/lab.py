@@ -227,7 +227,7 @@ def page() -> None:
 
     surface = surfaces.get(scenario.surface)
     st.title(f"{surface.title}" if not present else f"{surface.title}: {', '.join(OPTIMIZERS[o].title for o in scenario.optimizers)}")
-    notices(state.get("link_notices", []))
+    notices(state.pop("link_notices", []))  # shown until the next change
     if not present:
         st.caption(surface.lesson)
     if not scenario.optimizers:
