@@ -64,6 +64,7 @@ def on_disk(name: str) -> bool:
     so that a page can tell a first start, which compiles for a while, from a quick one)."""
     return CACHING and any(Path(numba.config.CACHE_DIR).glob(f"*/*.{name}-*.nbi"))
 
+
 #: The decorator for every entry point that Python calls. ``error_model="numpy"`` lets a division
 #: by zero give inf instead of raising, which keeps the loops branch-free and SIMD-vectorized.
 kernel = partial(njit, cache=CACHING, error_model="numpy")

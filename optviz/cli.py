@@ -92,6 +92,12 @@ def _bench(args) -> int:
     return 0
 
 
+def _hyper_flags(command, help: str) -> None:
+    """--lr, --momentum, … --momentum-decay: one flag per hyper-parameter name."""
+    for name in HYPER_NAMES:
+        command.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float, help=help)
+
+
 def parser() -> argparse.ArgumentParser:
     import surfaces
 
@@ -104,8 +110,7 @@ def parser() -> argparse.ArgumentParser:
     trace.add_argument("--steps", type=int, default=200)
     trace.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"), help="default: the surface's own start")
     trace.add_argument("--convention", choices=CONVENTIONS, default="keras")
-    for name in HYPER_NAMES:
-        trace.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float, help="default: the convention's")
+    _hyper_flags(trace, "default: the convention's")
     trace.add_argument("--json", action="store_true", help="print the whole trace as JSON")
     trace.set_defaults(run=_trace)
 
@@ -123,9 +128,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--hidden", default="300,100", help="hidden layer sizes, comma-separated")
     train.add_argument("--convention", choices=CONVENTIONS, default="keras")
-    for name in HYPER_NAMES:
-        train.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float,
-                           help="for every optimizer that takes it (default: the article's, else the convention's)")
+    _hyper_flags(train, "for every optimizer that takes it (default: the article's, else the convention's)")
     train.add_argument("--json", metavar="OUT", help="write the config, the data source and every curve to OUT")
     train.set_defaults(run=_train)
     return top

@@ -103,8 +103,11 @@ def _descend_kernel(i, name):
                         loss[t, first + k] = value[k]
                 if t == steps:
                     break
-                # Separate loops, each writing few arrays, so that each compiles to SIMD code.
-                if shared:  # one schedule for all runs, so its scalars (α_t, …) are computed once a step
+                # Separate loops, each writing few arrays, so that each compiles to SIMD code. The
+                # update is written out twice: when all runs share their hyper-parameters, their
+                # schedule's scalars (α_t, …) are computed once a step, not once a run (a run-or-0
+                # column index in one loop was neither hoisted nor vectorized by LLVM).
+                if shared:
                     h = _hyper(hyper, 0)
                     c = advance(i, h, (clock[0, 0], clock[1, 0], clock[2, 0], clock[3, 0]))
                     clock[0, 0], clock[1, 0], clock[2, 0], clock[3, 0] = c
