@@ -6,10 +6,11 @@ computing in ``optviz/``.
 
 import streamlit as st
 
+from optviz.scenario import presenting
 from ui import gallery, lab, race, warmup
 
 st.set_page_config(page_title="optviz", page_icon=":material/trending_down:", layout="wide",
-                   initial_sidebar_state="collapsed" if st.query_params.get("present") == "1" else "auto")
+                   initial_sidebar_state="collapsed" if presenting(st.query_params.get("present")) else "auto")
 warmup.ensure_compiled()
 lab_page = st.Page(lab.page, title="Surface lab", icon=":material/landscape:", url_path="lab", default=True)
 
@@ -23,4 +24,4 @@ pages = [
     st.Page(article_figures, title="The article's figures", icon=":material/photo_library:", url_path="gallery"),
     st.Page(race.page, title="Training race", icon=":material/sprint:", url_path="race"),
 ]
-st.navigation(pages, position="hidden" if st.query_params.get("present") == "1" else "sidebar").run()
+st.navigation(pages, position="hidden" if presenting(st.query_params.get("present")) else "sidebar").run()

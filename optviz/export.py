@@ -16,7 +16,7 @@ from functools import cache
 
 import plotly.io as pio
 
-from optviz.figures import IMAGE_SCALE, SLIDE, figure_name, labels, plotly_config
+from optviz.figures import IMAGE_SCALE, SLIDE, figure_name, finite_steps, labels, plotly_config
 from optviz.paths import cache_dir
 
 #: Chromium's own background traffic and first-run work, switched off: the export is offline and
@@ -117,8 +117,7 @@ def traces_csv(traces) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["run", "optimizer", "step", "x", "y", "loss"])
     for trace, label in zip(traces, labels(traces)):
-        finite = trace.diverged_at if trace.diverged_at is not None else len(trace.path)
-        for step in range(finite):
+        for step in range(finite_steps(trace)):
             x, y = trace.path[step]
             writer.writerow([label, trace.optimizer, step, repr(float(x)), repr(float(y)), repr(float(trace.loss[step]))])
     return out.getvalue()

@@ -10,7 +10,7 @@ set them apart. Titles are plain text, because LaTeX does not render in offline 
 equations belong beside the plot.
 
 The browser gets no more data than a figure needs: long paths are thinned (keeping the first,
-the last and the divergence points), grids are ~100-160 points a side and stored as float32.
+the last and the divergence points), grids are 80-140 points a side and stored as float32.
 Paths stay float64, because a diverging run's last finite points overflow float32.
 
 Every figure is built as a plain Plotly spec (dicts, lists, numpy arrays) and wrapped once, at the
@@ -177,14 +177,14 @@ def thin(count: int, limit: int) -> np.ndarray:
     return np.unique(np.linspace(0, count - 1, limit).round().astype(np.int64))
 
 
-def _finite_steps(trace) -> int:
+def finite_steps(trace) -> int:
     """How many leading points of the path are finite: all of them unless the run diverged."""
     return trace.diverged_at if trace.diverged_at is not None else len(trace.path)
 
 
 def _drawn(trace, limit: int = PATH_POINTS) -> np.ndarray:
     """The steps to draw of a run: its finite part, thinned, ending at its last finite point."""
-    return thin(_finite_steps(trace), limit)
+    return thin(finite_steps(trace), limit)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,7 +330,7 @@ def _marker_key() -> list:
 
 def _run_markers(trace, x, y, colour, group) -> list:
     """Start, then end or divergence: a divergence mark sits at the last finite point, with its step."""
-    last = _finite_steps(trace) - 1
+    last = finite_steps(trace) - 1
     # Plain floats, as validation used to make them: the same JSON, and no numpy scalars in the spec.
     (x0, y0), (x1, y1) = (float(x[0]), float(y[0])), (float(x[-1]), float(y[-1]))
     start = dict(
@@ -450,7 +450,7 @@ def _lines(traces, texts, values, log, axes=("x", "y"), legend=True) -> tuple:
     """One line per run of ``values(trace)`` against step, and the y range a log axis needs."""
     data, drawn, starts = [], [], []
     for trace, text, (line, marker) in zip(traces, texts, _styles(traces)):
-        steps = thin(_finite_steps(trace), CURVE_POINTS)
+        steps = thin(finite_steps(trace), CURVE_POINTS)
         y = values(trace)[steps]
         drawn.append(y)
         starts.append(y[0])
@@ -600,7 +600,7 @@ def _frame(traces, shown, step) -> list:
     """Each run's trail and ball at ``step`` (clamped to its last finite point)."""
     data = []
     for trace in traces:
-        last = _finite_steps(trace) - 1
+        last = finite_steps(trace) - 1
         now = min(int(step), last)
         trail = np.unique(np.minimum(shown[shown <= step], last))
         stopped = trace.diverged_at is not None and step > last

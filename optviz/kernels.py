@@ -58,9 +58,9 @@ evaluate = switch("evaluate", [_surface_branch(s) for s in SURFACES.values()])
 
 
 @kernel
-def evaluate_points(surface, pos, value):
-    """J at the points ``pos`` (2, n), into ``value`` (n,)."""
-    evaluate(surface, pos, value, np.empty_like(pos))
+def evaluate_points(surface, pos, value, gradient):
+    """J and ∇J at the points ``pos`` (2, n), into ``value`` (n,) and ``gradient`` (2, n)."""
+    evaluate(surface, pos, value, gradient)
 
 
 def _descend_kernel(i, name):

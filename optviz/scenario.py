@@ -1,6 +1,6 @@
 """A lab scenario: everything that decides what the surface lab shows, and its URL form.
 
-A scenario is a frozen value: the app builds one from its widgets, the figures are drawn from it,
+A scenario is an immutable value: the app builds one from its widgets, the figures are drawn from it,
 and its query string is the shareable link. Reading a link is forgiving but strict about what it
 lets through: an unknown or malformed parameter is ignored with a notice, a value outside its
 range is clamped with a notice, and nothing in a URL can ask for more work than the lab allows.
@@ -28,9 +28,9 @@ LIMITS = {
 #: α sliders move on this log grid: 1, 1.5, 2, 3, 5, 7 per decade.
 LR_GRID = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 1.5, 2, 3, 5, 7)
                 if LIMITS["lr"][0] <= m * 10.0 ** e <= LIMITS["lr"][1])
-assert set(LIMITS) == set(RANGES) and all(RANGES[n].contains(v) for n, pair in LIMITS.items() for v in pair[1:])
 VIEWS = ("contour", "surface", "animation")
-_COORDINATE_MARGIN = 1.0  # a start may lie outside the drawn window by this many window widths
+#: What a link's ``present`` may say to mean yes.
+YES = ("1", "true", "yes")
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,17 @@ class Scenario:
         kept = {k: v for k, v in merged.items() if v != defaults.get(k)}
         hyper = {**self.hyper, optimizer: kept}
         return replace(self, hyper={k: v for k, v in hyper.items() if v})
+
+
+def start_window(surface) -> tuple:
+    """Where a start may lie: the surface's drawn window, widened by its own width on every side."""
+    (x0, x1), (y0, y1) = surface.domain
+    return (2 * x0 - x1, 2 * x1 - x0), (2 * y0 - y1, 2 * y1 - y0)
+
+
+def presenting(value) -> bool:
+    """Whether a link's ``present`` parameter turns presentation mode on."""
+    return value in YES
 
 
 def to_query(scenario: Scenario) -> dict:
@@ -135,7 +146,10 @@ def from_query(query: dict) -> tuple[Scenario, list[str]]:
         else:
             notices.append(f"Unknown view {view!r} ignored; the views are: {', '.join(VIEWS)}.")
     if "present" in query:
-        values["present"] = query.pop("present") in ("1", "true", "yes")
+        raw = query.pop("present")
+        values["present"] = presenting(raw)
+        if not values["present"] and raw not in ("0", "false", "no"):
+            notices.append(f"present={raw!r} is neither yes nor no; the controls are shown.")
     if "lr" in query:
         lr = _clamped_float(query.pop("lr"), "lr", *LIMITS["lr"], notices)
         if lr is not None:
@@ -178,10 +192,13 @@ def _clamped_float(raw, name, low, high, notices):
 
 def _clamped_int(raw, name, low, high, notices, default):
     try:
-        value = int(float(raw))
+        number = float(raw)
+        value = int(number)
     except (ValueError, OverflowError):
         notices.append(f"{name}={raw!r} is not a whole number; {default} was used.")
         return default
+    if value != number:
+        notices.append(f"{name}={raw} is not a whole number; {value} was used.")
     clamped = min(max(value, low), high)
     if clamped != value:
         notices.append(f"{name}={raw} is outside [{low}, {high}]; {clamped} was used.")
@@ -194,12 +211,11 @@ def _start(raw, surface, notices):
     except ValueError:
         notices.append(f"start={raw!r} is not two numbers 'x,y'; the surface's own start was used.")
         return None
-    (x0, x1), (y0, y1) = surface.domain
-    mx, my = _COORDINATE_MARGIN * (x1 - x0), _COORDINATE_MARGIN * (y1 - y0)
     if not (math.isfinite(x) and math.isfinite(y)):
         notices.append(f"start={raw!r} is not finite; the surface's own start was used.")
         return None
-    clamped = (min(max(x, x0 - mx), x1 + mx), min(max(y, y0 - my), y1 + my))
+    (x0, x1), (y0, y1) = start_window(surface)
+    clamped = (min(max(x, x0), x1), min(max(y, y0), y1))
     if clamped != (x, y):
         notices.append(f"start={raw} lies far outside the surface's window; ({clamped[0]:g}, {clamped[1]:g}) was used.")
     return clamped

@@ -231,3 +231,43 @@ def _in_parallel(count: int, work) -> None:
     cuts = [min(count, kernels.BLOCK * (blocks * i // threads)) for i in range(threads + 1)]
     for future in [_pool().submit(work, lo, hi) for lo, hi in zip(cuts, cuts[1:])]:
         future.result()
+
+
+def best_lr(surface, optimizer, grid, start=None, steps=200, convention="keras", **hyper) -> tuple:
+    """``(α, final loss)``: the α of ``grid`` whose run ends lowest; a diverged run never wins.
+
+    A fair race gives each optimizer its own best α: this runs the whole grid as one batch.
+    """
+    grid = np.asarray(grid, dtype=np.float64)
+    start = surfaces.get(surface).start if start is None else start
+    batch = trace_batch(surface, optimizer, starts=[start] * len(grid), steps=steps, convention=convention,
+                        record=False, lr=grid, **hyper)
+    losses = np.where(np.isfinite(batch.final_loss), batch.final_loss, np.inf)
+    best = int(np.argmin(losses))
+    return float(grid[best]), float(losses[best])
+
+
+def inspect_step(run: Trace, t: int) -> tuple:
+    """``(quantities, agrees)`` for step t of a run traced with ``record_state=True``.
+
+    ``quantities`` names every value of the step, in the order the update computes them: the
+    position and gradient, the state before, what the readable reference rule computes from them
+    (m̂, ŝ, α_t, …, the step) and the new position. The reference is replayed on the run's own
+    positions, and ``agrees`` says whether it lands where the compiled kernel did, with the
+    same state: the teaching version and the fast one checked against each other, step by step.
+    """
+    if not 1 <= t <= run.steps or (run.diverged_at is not None and t >= run.diverged_at):
+        raise ValueError(f"step {t} is not a finite step of this run (1 to {run.steps}, before any divergence)")
+    optimizer = get(run.optimizer)
+    _, gx, gy = surfaces.evaluate(run.surface, run.path[:t, 0], run.path[:t, 1], gradient=True)
+    state = {}
+    for k in range(1, t + 1):
+        gradient = np.array([gx[k - 1], gy[k - 1]])
+        after, state, details = optimizer.reference(run.path[k - 1], gradient, state, k, run.hyper,
+                                                    run.convention == "torch")
+    quantities = {r"\theta_{t-1}": run.path[t - 1], "g_t": gradient,
+                  **{f"{name}_{{t-1}}": run.state[name][t - 1] for name in optimizer.slots},
+                  **details, r"\theta_t": after}
+    agrees = np.allclose(after, run.path[t], rtol=1e-9, atol=1e-12) and all(
+        np.allclose(state[name], run.state[name][t], rtol=1e-9, atol=1e-12) for name in optimizer.slots)
+    return quantities, bool(agrees)

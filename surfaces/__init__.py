@@ -28,16 +28,19 @@ def code(surface: Surface) -> int:
     return list(SURFACES).index(surface.name)
 
 
-def evaluate(surface: Surface | str, x, y) -> np.ndarray:
-    """J(x, y) for arrays of points (broadcast together), in one compiled pass."""
+def evaluate(surface: Surface | str, x, y, *, gradient: bool = False):
+    """J(x, y) for arrays of points (broadcast together), in one compiled pass; with
+    ``gradient``, ``(J, ∂J/∂x, ∂J/∂y)``."""
     surface = get(surface) if isinstance(surface, str) else surface
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
-    flat_x, flat_y = np.ascontiguousarray(x).ravel(), np.ascontiguousarray(y).ravel()
+    pos = np.stack([np.ravel(x), np.ravel(y)])
     from optviz.kernels import evaluate_points  # the kernels import this registry
 
-    out = np.empty(flat_x.size)
-    evaluate_points(code(surface), np.stack([flat_x, flat_y]), out)
-    return out.reshape(x.shape)
+    value, slopes = np.empty(pos.shape[1]), np.empty_like(pos)
+    evaluate_points(code(surface), pos, value, slopes)
+    if not gradient:
+        return value.reshape(x.shape)
+    return value.reshape(x.shape), slopes[0].reshape(x.shape), slopes[1].reshape(x.shape)
 
 
 def grid(surface: Surface | str, n: int = 200, domain=None):

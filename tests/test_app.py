@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import optviz
+import surfaces
 from optviz.presets import PRESETS
+from optviz.scenario import LR_GRID
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -85,12 +88,17 @@ def test_presentation_mode_shows_the_figures_only():
     assert not at.sidebar.selectbox and not at.table
 
 
-def test_tuning_picks_an_alpha_for_each_optimizer():
+def test_tuning_gives_each_optimizer_the_alpha_that_ends_lowest():
     at = _app({"opt": "sgd,adam", "steps": "200"})
     at.button[0].set_value(True).run()  # "Tune α for each optimizer"
     assert not at.exception
     assert "Picked by final loss" in at.success[0].value
-    assert at.session_state["sgd.lr"] != 0.001 or at.session_state["adam.lr"] != 0.05
+    start = optviz.SURFACES["rosenbrock"].start
+    for optimizer in ("sgd", "adam"):
+        batch = optviz.trace_batch("rosenbrock", optimizer, starts=[start] * len(LR_GRID), steps=200,
+                                   lr=np.array(LR_GRID), record=False)
+        losses = np.where(np.isfinite(batch.final_loss), batch.final_loss, np.inf)
+        assert at.session_state[f"{optimizer}.lr"] == LR_GRID[int(np.argmin(losses))]
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "nadam", "adagrad", "nesterov"])
@@ -122,12 +130,54 @@ def test_each_preset_shows_its_claim_and_opens_in_the_lab(key):
     at.run()
     assert not at.exception
     assert at.success[0].value.startswith("The claim holds")
-    assert len(_figures(at)) == 2
+    assert len(_figures(at)) == len(PRESETS[key].views), "every view of the preset is shown"
     at.button[0].click().run()  # "Open in the lab"
     assert not at.exception
     preset = PRESETS[key]
     assert at.session_state["surface"] == preset.surface and at.session_state["steps"] == preset.steps
     assert (at.session_state["start_x"], at.session_state["start_y"]) == preset.start
     assert set(at.session_state["optimizers"]) == {r.optimizer for r in preset.runs}
-    lab_figures = _figures(at)
-    assert len(lab_figures) == 2, "the lab opened"
+    if len({r.optimizer for r in preset.runs}) == len(preset.runs):  # one run per optimizer: opened exactly
+        for run in preset.runs:
+            assert at.session_state[f"{run.optimizer}.lr"] == run.hyper["lr"], "α opens as it is, not rounded"
+    assert at.title[0].value == surfaces.get(preset.surface).title and len(_figures(at)) == 2, "the lab opened"
+
+
+def test_unticking_every_optimizer_and_ticking_one_again():
+    at = _app()
+    at.multiselect(key="optimizers").set_value([]).run()
+    assert not at.exception and "Pick at least one optimizer" in at.info[0].value
+    at.multiselect(key="optimizers").set_value(["adam"]).run()
+    assert not at.exception and len(_figures(at)) == 2
+
+
+def test_an_optimizer_ticked_again_keeps_its_settings():
+    at = _app({"opt": "sgd,adam"})
+    at.select_slider(key="adam.lr").set_value(0.003).run()
+    at.multiselect(key="optimizers").set_value(["sgd"]).run()
+    at.multiselect(key="optimizers").set_value(["sgd", "adam"]).run()
+    assert not at.exception
+    assert at.session_state["adam.lr"] == 0.003 and at.session_state["adam.beta2"] == 0.999
+
+
+def test_the_shared_alpha_leaves_each_optimizers_own_alpha_alone():
+    at = _app({"opt": "sgd,adam"})
+    at.toggle(key="same_lr").set_value(True).run()
+    at.slider(key="steps").set_value(100).run()  # any other widget, while the own α sliders are hidden
+    assert not at.exception
+    at.toggle(key="same_lr").set_value(False).run()
+    assert not at.exception
+    assert (at.session_state["sgd.lr"], at.session_state["adam.lr"]) == (0.001, 0.05)
+
+
+def test_an_alpha_between_the_slider_stops_is_kept_exactly():
+    at = _app({"opt": "adam", "adam.lr": "0.012"})
+    assert not at.exception and not at.warning
+    assert at.session_state["adam.lr"] == 0.012 and at.query_params["adam.lr"] == "0.012"
+    assert "Adam (α=0.012," in json.dumps(_figures(at)[0], ensure_ascii=False)
+
+
+def test_a_single_step_can_be_inspected():
+    at = _app({"opt": "adam", "steps": "1"})
+    at.toggle(key="inspect").set_value(True).run()
+    assert not at.exception and any("agree at this step" in caption.value for caption in at.caption)

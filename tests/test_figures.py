@@ -360,7 +360,8 @@ def test_animation_frames_are_figure_frames(builders):
     fig = builders["race_animation"]
     assert fig.frames and all(isinstance(frame, go.Frame) for frame in fig.frames)
     assert [frame.name for frame in fig.frames] == [step["label"] for step in fig.layout.sliders[0].steps]
-    assert fig.frames[0].traces is not fig.frames[1].traces  # no frame shares a list with another
+    data = [frame.to_plotly_json()["data"] for frame in fig.frames[:2]]
+    assert data[0] is not data[1] and data[0][0] is not data[1][0]  # no frame shares its traces with another
 
 
 # --- showing ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surfaces
-from optviz.optimizers import OPTIMIZERS
+from optviz.optimizers import OPTIMIZERS, RANGES
 from optviz.scenario import LIMITS, MAX_STEPS, VIEWS, Scenario, from_query, to_query
 
 
@@ -83,6 +83,8 @@ def test_settings_merge_defaults_overrides_and_the_shared_rate():
         ({"start": "inf,0"}, "start='inf,0' is not finite"),
         ({"start": "1e300,0"}, "lies far outside the surface's window"),
         ({"view": "vr"}, "Unknown view 'vr'"),
+        ({"steps": "2.7"}, "steps=2.7 is not a whole number; 2 was used"),
+        ({"present": "maybe"}, "present='maybe' is neither yes nor no"),
         ({"__proto__": "x"}, "Unknown parameter '__proto__' ignored"),
     ],
 )
@@ -106,3 +108,8 @@ def test_repeated_parameters_take_the_last_value():
 def test_optimizers_are_deduplicated_and_keep_their_order():
     scenario, notices = from_query({"opt": "adam,sgd,adam"})
     assert scenario.optimizers == ("adam", "sgd") and notices == []
+
+
+def test_the_labs_limits_lie_within_the_engines_ranges():
+    for name, (low, high) in LIMITS.items():
+        assert low < high and RANGES[name].contains(low) and RANGES[name].contains(high)

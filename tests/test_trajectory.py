@@ -94,3 +94,32 @@ def test_limits_are_documented_numbers():
     assert trajectory.MAX_STEPS == 100_000 and trajectory.MAX_RUNS == 1_000_000
     with pytest.raises(ValueError, match="at most 1,000,000"):
         optviz.trace_batch("bowl", "sgd", steps=1, lr=np.full(1_000_001, 0.1), record=False)
+
+
+def test_best_lr_is_the_grid_alpha_that_ends_lowest():
+    grid = [1e-4, 1e-3, 1e-2, 0.1, 10.0]  # 10 diverges on Rosenbrock: it must never win
+    lr, loss = trajectory.best_lr("rosenbrock", "adam", grid, steps=300)
+    ends = [optviz.trace("rosenbrock", "adam", steps=300, lr=value).loss[-1] for value in grid]
+    finite = [end if np.isfinite(end) else np.inf for end in ends]
+    assert lr == grid[int(np.argmin(finite))] and loss == min(finite)
+
+
+@pytest.mark.parametrize("name", list(optviz.OPTIMIZERS))
+def test_inspecting_a_step_replays_the_readable_rule_onto_the_kernels_path(name):
+    run = optviz.trace("himmelblau", name, steps=30, lr=0.01, record_state=True)
+    quantities, agrees = trajectory.inspect_step(run, 12)
+    assert agrees
+    np.testing.assert_allclose(quantities[r"\theta_{t-1}"] - quantities["step"], quantities[r"\theta_t"])
+    np.testing.assert_allclose(quantities[r"\theta_t"], run.path[12], rtol=1e-9, atol=1e-12)
+    x, y = run.path[11]
+    gradient = optviz.SURFACES["himmelblau"].grad(x, y)
+    np.testing.assert_allclose(quantities["g_t"], gradient, rtol=1e-12)
+    for slot in optviz.OPTIMIZERS[name].slots:
+        np.testing.assert_array_equal(quantities[f"{slot}_{{t-1}}"], run.state[slot][11])
+
+
+def test_inspecting_a_diverged_or_missing_step_is_refused():
+    run = optviz.trace("beale", "momentum", start=(1.0, 1.5), steps=20, lr=0.01, record_state=True)
+    for step in (0, run.diverged_at, 21):
+        with pytest.raises(ValueError, match="not a finite step"):
+            trajectory.inspect_step(run, step)

@@ -20,21 +20,15 @@ def static_export_problem() -> str | None:
     return export.static_export_problem()
 
 
-def show(fig, key: str, *, csv=None, height: int | None = None, legend_below: bool = False,
-         selectable: bool = False):
+def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: bool = False):
     """A figure in the page, themed as exported, with a popover to download it.
 
     ``csv`` is the figure's data as CSV text (or a callable making it). PNG and SVG come from the
-    server when it has a Chromium, and always from the chart's own camera button (PNG at 3×).
-    A narrow column keeps its plot wide by putting the legend below it.
+    server when it has a Chromium, and always from the chart's own camera button (PNG at 3×), at
+    the figure's own slide size: ``height`` sizes the chart on the page only.
     """
-    if height:
-        fig.update_layout(height=height)
-    if legend_below:
-        fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
-                          margin=dict(b=40 + 28 * len(fig.data)))
     event = st.plotly_chart(
-        fig, theme=None, config=figures.plotly_config(fig), key=key,
+        fig, theme=None, config=figures.plotly_config(fig), key=key, height=height,
         on_select="rerun" if selectable else "ignore", selection_mode="points",
     )
     with st.popover("Export", icon=":material/download:"):

@@ -45,20 +45,24 @@ def page(lab_page) -> None:
     st.caption("Each figure of the article, recomputed by optviz: the claim its caption makes, and whether it "
                "holds on the trajectories the engine computes.")
     keys = list(PRESETS)
-    key = st.segmented_control("Figure", keys, default=keys[0], key="preset",
+    key = st.segmented_control("Figure", keys, default=keys[0], key="preset", required=True,
                                format_func=lambda k: f"Fig. {PRESETS[k].number}", label_visibility="collapsed")
-    preset = PRESETS[key or keys[0]]
+    preset = PRESETS[key]
     traces, verdict = _computed(preset.key)
     st.subheader(f"Fig. {preset.number}: {preset.title}")
     st.markdown(preset.caption)
     (st.success if verdict else st.error)(("The claim holds: " if verdict else "The claim does not hold: ")
                                            + verdict.evidence)
-    columns = st.columns(min(2, len(preset.views)))
-    for column, view in zip(columns, preset.views[:2]):
-        with column:
-            st.markdown(f"**{VIEW_TITLES.get(view, view)}**")
-            show(preset.figure(view, traces), f"{preset.key}-{view}", csv=lambda: export.traces_csv(traces), height=480)
     if st.button("Open in the lab", icon=":material/science:", type="primary"):
         opened, note = scenario(preset)
         lab.load(opened, [note] if note else [])
         st.switch_page(lab_page)
+    csv = lambda: export.traces_csv(traces)  # noqa: E731 (made only when downloaded)
+    side_by_side, below = preset.views[:2], preset.views[2:]  # the first two views side by side, then the rest
+    for column, view in zip(st.columns(len(side_by_side)), side_by_side):
+        with column:
+            st.markdown(f"**{VIEW_TITLES.get(view, view)}**")
+            show(preset.figure(view, traces), f"{preset.key}-{view}", csv=csv, height=480)
+    for view in below:
+        st.markdown(f"**{VIEW_TITLES.get(view, view)}**")
+        show(preset.figure(view, traces), f"{preset.key}-{view}", csv=csv, height=560)

@@ -2,25 +2,29 @@
 
 The page is a function of one :class:`~optviz.scenario.Scenario`: the widgets make it, the
 figures are drawn from it, and its query string is the page's URL, so a link reopens exactly
-this lab. Nothing here computes anything the engine does not: traces come from ``optviz.trace``.
-"""
+this lab. Every number comes from the engine (``optviz``); this module only lays it out.
 
-from dataclasses import replace
+Every widget keeps its value for the whole session (``persist_state="session"``), also while it
+is hidden (an optimizer unticked, the shared α on) and while another page is open.
+"""
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-import optviz
 import surfaces
 from optviz import export, figures
 from optviz.optimizers import OPTIMIZERS, RANGES
-from optviz.scenario import LIMITS, LR_GRID, MAX_STEPS, VIEWS, Scenario, from_query, to_query
+from optviz.scenario import (LIMITS, LR_GRID, MAX_STEPS, VIEWS, Scenario, from_query, start_window,
+                             to_query)
+from optviz.trajectory import best_lr, inspect_step
 from ui.common import notices, show, traced
 
 EPSILON_GRID = (0.0, *(10.0 ** e for e in range(-12, 1)))
 VIEW_NAMES = {"contour": "Map", "surface": "3D", "animation": "Animation"}
 TOLERANCE = 0.01  # of the window's width: "reached" a minimum
+MAP_GRID = 100  # contour points a side: the browser redraws the map faster than at the default 140
+KEEP = dict(persist_state="session")
 
 
 def _key(optimizer: str, name: str) -> str:
@@ -32,24 +36,12 @@ def load(scenario: Scenario, messages=()) -> None:
     state = st.session_state
     state.link_notices = list(messages)
     state.update(surface=scenario.surface, optimizers=list(scenario.optimizers), steps=scenario.steps,
-                 convention=scenario.convention, view=scenario.view, same_lr=scenario.same_lr,
-                 lr=_on_grid(scenario.lr, LR_GRID), present=scenario.present)
-    start = scenario.start_point
-    state.update(start_x=float(start[0]), start_y=float(start[1]))
+                 convention=scenario.convention, view=scenario.view, same_lr=scenario.same_lr, lr=scenario.lr,
+                 present=scenario.present, pick_start=False)
+    state.start_x, state.start_y = map(float, scenario.start_point)
     for optimizer in OPTIMIZERS:
         for name, value in scenario.own_settings(optimizer).items():
-            state[_key(optimizer, name)] = _on_grid(value, _grid(name))
-
-
-def _grid(name: str):
-    return {"lr": LR_GRID, "epsilon": EPSILON_GRID}.get(name)
-
-
-def _on_grid(value: float, grid) -> float:
-    """A value for a slider: on its grid if it has one (a link may carry any value)."""
-    if grid is None or value in grid:
-        return value
-    return min(grid, key=lambda g: abs(np.log10(max(g, 1e-300)) - np.log10(max(value, 1e-300))))
+            state[_key(optimizer, name)] = value
 
 
 def _scenario() -> Scenario:
@@ -75,8 +67,8 @@ def _follow_convention() -> None:
     for optimizer, entry in OPTIMIZERS.items():
         for name in entry.hyper:
             key = _key(optimizer, name)
-            if state.get(key) == _on_grid(entry.defaults[old][name], _grid(name)):
-                state[key] = _on_grid(entry.defaults[state.convention][name], _grid(name))
+            if state.get(key) == entry.defaults[old][name]:
+                state[key] = entry.defaults[state.convention][name]
 
 
 def _follow_surface() -> None:
@@ -84,26 +76,36 @@ def _follow_surface() -> None:
     state.start_x, state.start_y = map(float, surfaces.get(state.surface).start)
 
 
+def _start_picking() -> None:
+    st.session_state.clicked = None  # a new pick: any point may be clicked, also the last one
+
+
+def _options(grid, value) -> list:
+    """A log slider's stops, with the current value among them: a link or a preset may carry an α
+    between the stops, and it is kept as it is, not rounded to the nearest stop."""
+    return sorted({*grid, value})
+
+
 def _controls() -> None:
     state = st.session_state
     st.selectbox("Surface", list(surfaces.SURFACES), key="surface", on_change=_follow_surface,
-                 format_func=lambda name: surfaces.get(name).title)
+                 format_func=lambda name: surfaces.get(name).title, **KEEP)
     st.multiselect("Optimizers", list(OPTIMIZERS), key="optimizers", format_func=lambda o: OPTIMIZERS[o].title,
-                   max_selections=len(OPTIMIZERS))
-    st.slider("Steps", 1, MAX_STEPS, key="steps")
+                   **KEEP)
+    st.slider("Steps", 1, MAX_STEPS, key="steps", **KEEP)
+    (x0, x1), (y0, y1) = start_window(surfaces.get(state.surface))
     left, right = st.columns(2)
-    surface = surfaces.get(state.surface)
-    (x0, x1), (y0, y1) = surface.domain
-    left.number_input("Start x", min_value=x0 - (x1 - x0), max_value=x1 + (x1 - x0), key="start_x", format="%.4g")
-    right.number_input("Start y", min_value=y0 - (y1 - y0), max_value=y1 + (y1 - y0), key="start_y", format="%.4g")
-    st.toggle("Pick the start on the map", key="pick_start",
+    left.number_input("Start x", min_value=x0, max_value=x1, key="start_x", format="%.4g", **KEEP)
+    right.number_input("Start y", min_value=y0, max_value=y1, key="start_y", format="%.4g", **KEEP)
+    st.toggle("Pick the start on the map", key="pick_start", on_change=_start_picking, **KEEP,
               help="Then click on the map where the runs should start. (Off by default: the click targets "
                    "make every redraw slower.)")
     st.radio("Convention", ["keras", "torch"], key="convention", horizontal=True, on_change=_follow_convention,
-             format_func={"keras": "Keras", "torch": "PyTorch"}.get)
-    st.toggle("Same α for all", key="same_lr")
+             format_func={"keras": "Keras", "torch": "PyTorch"}.get, **KEEP)
+    st.toggle("Same α for all", key="same_lr", **KEEP)
     if state.same_lr:
-        st.select_slider("α (all optimizers)", LR_GRID, key="lr", format_func=figures.number)
+        st.select_slider("α (all optimizers)", _options(LR_GRID, state.lr), key="lr", format_func=figures.number,
+                         **KEEP)
     for optimizer in state.optimizers:
         entry = OPTIMIZERS[optimizer]
         with st.expander(entry.title, expanded=len(state.optimizers) <= 2):
@@ -115,16 +117,22 @@ def _controls() -> None:
 
 def _hyper_widget(optimizer: str, name: str) -> None:
     key, label = _key(optimizer, name), f"{figures.symbol(name)} ({RANGES[name].meaning})"
+    value = st.session_state[key]
     if name == "lr":
-        st.select_slider(f"α: {OPTIMIZERS[optimizer].title}", LR_GRID, key=key, format_func=figures.number)
+        st.select_slider(f"α: {OPTIMIZERS[optimizer].title}", _options(LR_GRID, value), key=key,
+                         format_func=figures.number, **KEEP)
     elif name == "epsilon":
-        st.select_slider(label, EPSILON_GRID, key=key, format_func=figures.number)
+        st.select_slider(label, _options(EPSILON_GRID, value), key=key, format_func=figures.number, **KEEP)
     elif name in ("initial_accumulator", "momentum_decay"):
-        st.number_input(label, *LIMITS[name], key=key, format="%.4g")
+        st.number_input(label, *LIMITS[name], key=key, format="%.4g", **KEEP)
     else:
-        low, high = LIMITS[name]
-        step = 0.0001 if high > 0.999 else 0.001
-        st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f")
+        slider(label, key, *LIMITS[name])
+
+
+def slider(label: str, key: str, low: float, high: float) -> None:
+    """A β-like slider: fine enough to reach 0.999 (and 0.9999 when the range goes that far)."""
+    step = 0.0001 if high > 0.999 else 0.001
+    st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f", **KEEP)
 
 
 def _traces(scenario: Scenario) -> list:
@@ -159,54 +167,45 @@ def _equations(scenario: Scenario) -> None:
         st.caption(entry.differences)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _inspected(surface, optimizer, start, steps, convention, settings, t):
+    run = traced(surface, optimizer, start, steps, convention, settings, record_state=True)
+    return run.diverged_at, inspect_step(run, t) if run.diverged_at is None or t < run.diverged_at else None
+
+
 def _inspector(scenario: Scenario) -> None:
-    """One step of one optimizer, every quantity with its numbers, from the readable reference rule
-    (replayed from the start), checked against the compiled kernel's recorded path and state."""
+    """One step of one optimizer: every quantity with its numbers (optviz.trajectory.inspect_step)."""
     left, right = st.columns([1, 2])
     optimizer = left.selectbox("Optimizer", scenario.optimizers, format_func=lambda o: OPTIMIZERS[o].title,
                                key="inspect_optimizer")
-    step = right.slider("Step t", 1, scenario.steps, key="inspect_step", value=1)
-    entry, hyper, torch = OPTIMIZERS[optimizer], scenario.settings(optimizer), scenario.convention == "torch"
-    run = traced(scenario.surface, optimizer, tuple(scenario.start_point), scenario.steps, scenario.convention,
-                 tuple(hyper.items()), record_state=True)
-    if run.diverged_at is not None and step >= run.diverged_at:
-        st.info(f"This run diverged at step {run.diverged_at}: there is nothing finite to inspect from there on.")
+    step = right.slider("Step t", 1, scenario.steps, key="inspect_step") if scenario.steps > 1 else 1
+    diverged, inspected = _inspected(scenario.surface, optimizer, tuple(scenario.start_point), scenario.steps,
+                                     scenario.convention, tuple(scenario.settings(optimizer).items()), step)
+    if inspected is None:
+        st.info(f"This run diverged at step {diverged}: there is nothing finite to inspect from there on.")
         return
-    grad = surfaces.get(scenario.surface).grad
-    theta, state = run.path[0], {}
-    for t in range(1, step + 1):
-        gradient = np.array(grad(*theta))
-        before = state
-        after, state, details = entry.reference(theta, gradient, state, t, hyper, torch)
-        theta, previous = after, theta
-    rows = {r"\theta_{t-1}": previous, "g_t": gradient, **{f"{n}_{{t-1}}": before.get(n, 0.0) for n in entry.slots},
-            **details, r"\theta_t": theta}
-    st.dataframe(pd.DataFrame([(f"${k}$", *np.broadcast_to(v, 2)) for k, v in rows.items()],
+    quantities, agrees = inspected
+    st.dataframe(pd.DataFrame([(f"${k}$", *np.broadcast_to(v, 2)) for k, v in quantities.items()],
                               columns=["quantity", "x", "y"]), hide_index=True, width="stretch")
-    numbers = [f"({figures.number(v[0])},\\ {figures.number(v[1])})" for v in (previous, details["step"], theta)]
+    before, taken, after = quantities[r"\theta_{t-1}"], quantities["step"], quantities[r"\theta_t"]
+    numbers = [f"({figures.number(v[0])},\\ {figures.number(v[1])})" for v in (before, taken, after)]
     st.latex(rf"\theta_{{{step}}} = {numbers[0]} - {numbers[1]} = {numbers[2]}")
-    agree = np.allclose(theta, run.path[step], rtol=1e-9, atol=1e-12) and all(
-        np.allclose(state[n], run.state[n][step], rtol=1e-9, atol=1e-12) for n in entry.slots)
-    if agree:
+    if agrees:
         st.caption("The readable rule above and the compiled kernel agree at this step.")
     else:
         st.error("The readable reference rule and the compiled kernel disagree at this step.")
 
 
 def _tune(scenario: Scenario) -> None:
-    """Give each optimizer the α of the grid with the lowest final loss: one batched run each."""
+    """Give each optimizer the α of the slider's grid whose run ends lowest (a fair comparison)."""
     state = st.session_state
     picked = []
     for optimizer in scenario.optimizers:
         settings = {k: v for k, v in scenario.settings(optimizer).items() if k != "lr"}
-        batch = optviz.trace_batch(scenario.surface, optimizer, starts=[scenario.start_point] * len(LR_GRID),
-                                   steps=scenario.steps, convention=scenario.convention, record=False,
-                                   lr=np.array(LR_GRID), **settings)
-        losses = np.where(np.isfinite(batch.final_loss), batch.final_loss, np.inf)
-        best = int(np.argmin(losses))
-        state[_key(optimizer, "lr")] = LR_GRID[best]
-        picked.append(f"{OPTIMIZERS[optimizer].title}: α = {figures.number(LR_GRID[best])} "
-                      f"(final loss {figures.number(losses[best])})")
+        lr, loss = best_lr(scenario.surface, optimizer, LR_GRID, scenario.start_point, scenario.steps,
+                           scenario.convention, **settings)
+        state[_key(optimizer, "lr")] = lr
+        picked.append(f"{OPTIMIZERS[optimizer].title}: α = {figures.number(lr)} (final loss {figures.number(loss)})")
     state.same_lr = False
     state.tuned = picked
 
@@ -226,29 +225,29 @@ def page() -> None:
         st.query_params.from_dict(query)
 
     surface = surfaces.get(scenario.surface)
-    st.title(f"{surface.title}" if not present else f"{surface.title}: {', '.join(OPTIMIZERS[o].title for o in scenario.optimizers)}")
+    titles = ", ".join(OPTIMIZERS[o].title for o in scenario.optimizers)
+    st.title(f"{surface.title}: {titles}" if present else surface.title)
     notices(state.pop("link_notices", []))  # shown until the next change
     if not present:
         st.caption(surface.lesson)
+    view = st.segmented_control("View", VIEWS, key="view", format_func=VIEW_NAMES.get, required=True,
+                                label_visibility="collapsed", **KEEP)
     if not scenario.optimizers:
         st.info("Pick at least one optimizer in the sidebar.")
         return
     traces = _traces(scenario)
-
-    view = st.segmented_control("View", VIEWS, key="view", format_func=VIEW_NAMES.get,
-                                label_visibility="collapsed") or "contour"
+    csv = lambda: export.traces_csv(traces)  # noqa: E731 (made only when downloaded)
     if view == "contour":
-        fig = figures.contour(traces, surface, resolution=100)
-        picking = not present and state.get("pick_start", False)
-        event = show(_clickable(fig, surface) if picking else fig, "map", csv=lambda: export.traces_csv(traces),
-                     selectable=picking, height=640)
+        fig = figures.contour(traces, surface, resolution=MAP_GRID)
+        picking = not present and state.pick_start
+        event = show(_clickable(fig, surface) if picking else fig, "map", csv=csv, selectable=picking, height=640)
         if picking:
             _click_to_start(event)
     elif view == "surface":
-        show(figures.surface_3d(traces, surface), "surface3d", csv=lambda: export.traces_csv(traces), height=640)
+        show(figures.surface_3d(traces, surface), "surface3d", csv=csv, height=640)
     else:
-        show(figures.race_animation(traces, surface), "animation", csv=lambda: export.traces_csv(traces), height=680)
-    show(figures.progress(traces), "progress", csv=lambda: export.traces_csv(traces), height=460)
+        show(figures.race_animation(traces, surface), "animation", csv=csv, height=680)
+    show(figures.progress(traces), "progress", csv=csv, height=460)
     if present:
         return
 
@@ -260,11 +259,11 @@ def page() -> None:
                      "with the lowest final loss.")
     if state.get("tuned"):
         right.success("Picked by final loss after the same number of steps: " + "; ".join(state.pop("tuned")))
-
-    if st.toggle("Update rules", key="rules", value=False,
-                 help="Each optimizer's update, in the article's notation, and where Keras and PyTorch differ."):
+    if st.toggle("Update rules", key="rules", help="Each optimizer's update, in the article's notation, and where "
+                                                   "Keras and PyTorch differ.", **KEEP):
         _equations(scenario)
-    if st.toggle("Step inspector", key="inspect", help="Every quantity of one step of one optimizer, with its numbers."):
+    if st.toggle("Step inspector", key="inspect", help="Every quantity of one step of one optimizer, with its "
+                                                       "numbers.", **KEEP):
         _inspector(scenario)
     st.caption("This page's address is a link to exactly this lab; add `&present=1` to show the figures only.")
 
