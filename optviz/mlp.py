@@ -17,6 +17,8 @@ element-wise operations left cost little next to the products.
 >>> model = MLP(hidden=(300, 100), seed=0)
 >>> model.params.size, model.layers
 (266610, [Dense(784 → 300), ReLU(), Dense(300 → 100), ReLU(), Dense(100 → 10)])
+>>> parameter_count((300, 100))
+266610
 """
 
 import numpy as np
@@ -78,6 +80,12 @@ class ReLU:
         return "ReLU()"
 
 
+def parameter_count(hidden) -> int:
+    """How many weights and biases the network with these hidden layer sizes has (without building it)."""
+    sizes = (INPUTS, *hidden, CLASSES)
+    return sum(inputs * outputs + outputs for inputs, outputs in zip(sizes[:-1], sizes[1:]))
+
+
 def softmax_cross_entropy(logits, labels, grad=None):
     """The summed cross-entropy −log softmax(z)_y over a batch, and how many argmax(z) == y.
 
@@ -124,7 +132,7 @@ class MLP:
         self.dtype = np.dtype(dtype)
         self.sizes = (INPUTS, *hidden, CLASSES)
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
-        self.params = np.zeros(sum(i * o + o for i, o in shapes), self.dtype)
+        self.params = np.zeros(parameter_count(hidden), self.dtype)
         self.grads = np.zeros_like(self.params)
         rng = np.random.default_rng(seed)
         self.layers = []

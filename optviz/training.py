@@ -25,6 +25,12 @@ server. BLAS and the optimizer kernels release the GIL, so a race in a backgroun
 the server responsive. BLAS threads are set through ``threadpoolctl``; without it, a warning
 says so and BLAS keeps its own setting.
 
+Limits. :class:`RaceConfig` refuses work beyond :data:`MAX_PARAMETERS` per model (memory: each
+optimizer holds its model's parameters, gradients and two state slots), :data:`MAX_BATCH_SIZE`
+(memory of the activations) and :data:`MAX_WORK` parameter-epochs over the whole race (time: a
+race takes one core, and one race runs at a time on a server), besides the epochs, layers,
+layer sizes and optimizers each have.
+
 >>> config = RaceConfig(optimizers=("sgd", "adam"), epochs=1, hidden=(16,), data="embedded")
 >>> results = run_race(config)
 >>> sorted(results), len(results["adam"]["val_accuracy"])
@@ -46,15 +52,26 @@ import numpy as np
 from optviz import data as datasets
 from optviz.conclusions import standings
 from optviz import kernels
-from optviz.mlp import HIDDEN, MLP
+from optviz.mlp import HIDDEN, MLP, parameter_count
 from optviz.optimizers import OPTIMIZERS, check_convention, code, full_row, get, resolve
 
 #: Server-side limits: a web page or a URL can never ask for more work than this.
 MAX_EPOCHS = 50
-MAX_BATCH_SIZE = 4096
+#: The article's batch is 32. At 1024, a race of 8 models of about MAX_PARAMETERS peaked at 0.65 GB
+#: of memory here, the process and its data included (activations grow with the batch).
+MAX_BATCH_SIZE = 1024
 MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_SIZE = 2048
+#: Weights and biases per model; the article's network has 266,610. Each optimizer keeps four
+#: float32 vectors of this size (parameters, gradients, two state slots): 32 MB per model at most.
+MAX_PARAMETERS = 2_000_000
 MAX_OPTIMIZERS = 8
+#: Parameter-epochs per race: optimizers × parameters per model × epochs, the measure of its time.
+#: The largest race the page offers, the article's network with all eight optimizers for 50
+#: epochs, is 106,644,000, about 10 minutes on the full set here (12 s an epoch); a race at this
+#: limit takes about 11-16 minutes (5.6-8.2 µs per parameter-epoch at batch 32 on the full set,
+#: the larger networks the slower).
+MAX_WORK = 120_000_000
 MAX_SEED = 2**32 - 1
 
 #: Steps per point of the live loss curve (fewer when an epoch has few steps, see run_race).
@@ -80,6 +97,10 @@ class RaceConfig:
     ``convention``: "keras" (the article's) or "torch".
     ``data``: "embedded" (the subset that ships with optviz), "auto" (the full set wherever
     ``optviz.data.load`` finds it, else the subset) or a directory of the IDX files.
+
+    The limits (``MAX_…``, see the module docstring) are checked here, each error naming the one
+    exceeded: at most :data:`MAX_PARAMETERS` per model, a batch of at most :data:`MAX_BATCH_SIZE`,
+    and at most :data:`MAX_WORK` parameter-epochs in all.
     """
 
     optimizers: tuple = tuple(OPTIMIZERS)
@@ -118,12 +139,25 @@ class RaceConfig:
         if not _iterable(hidden) or not 1 <= len(tuple(hidden)) <= MAX_HIDDEN_LAYERS:
             raise ValueError(f"hidden must list 1 to {MAX_HIDDEN_LAYERS} layer sizes, got {self.hidden!r}")
         hidden = tuple(_whole("hidden layer size", size, 1, MAX_HIDDEN_SIZE) for size in hidden)
+        parameters = parameter_count(hidden)
+        if parameters > MAX_PARAMETERS:
+            raise ValueError(f"hidden layers {hidden} make a model of {parameters:,} parameters; the limit is "
+                             f"{MAX_PARAMETERS:,} per model (the article's network has "
+                             f"{parameter_count(HIDDEN):,})")
         if isinstance(self.data, Path) or (isinstance(self.data, str) and self.data):
             data = self.data if self.data in ("auto", "embedded") else str(Path(self.data).expanduser())
         else:
             raise ValueError(f"data must be 'auto', 'embedded' or a directory, got {self.data!r}")
+        epochs = _whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        work = len(optimizers) * parameters * epochs
+        if work > MAX_WORK:
+            raise ValueError(f"{len(optimizers)} optimizers × {parameters:,} parameters × {epochs} epochs is "
+                             f"{work:,} parameter-epochs; the limit is {MAX_WORK:,} per race (the article's "
+                             f"network with all {MAX_OPTIMIZERS} optimizers for {MAX_EPOCHS} epochs is "
+                             f"{MAX_OPTIMIZERS * parameter_count(HIDDEN) * MAX_EPOCHS:,}): train fewer "
+                             "optimizers, fewer epochs or a smaller network")
         for name, value in (("optimizers", optimizers), ("hyper", hyper), ("hidden", hidden), ("data", data),
-                            ("epochs", _whole("epochs", self.epochs, 1, MAX_EPOCHS)),
+                            ("epochs", epochs),
                             ("batch_size", _whole("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)),
                             ("seed", _whole("seed", self.seed, 0, MAX_SEED))):
             object.__setattr__(self, name, value)

@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optviz import data, kernels
+from optviz import data, kernels, training
 from optviz.cli import main
-from optviz.mlp import MLP
+from optviz.mlp import HIDDEN, MLP, parameter_count
 from optviz.optimizers import OPTIMIZERS, code, full_row, get
-from optviz.training import MAX_EPOCHS, RaceConfig, _Runner, run_race, summary
+from optviz.training import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_PARAMETERS, MAX_WORK, RaceConfig,
+                             _Runner, run_race, summary)
 
-FULL_DIR = Path(__file__).resolve().parents[2] / "shared/data/fashion-mnist"
+ROOT = Path(__file__).resolve().parents[1]
+FULL_DIR = ROOT.parent / "shared/data/fashion-mnist"
 needs_full_set = pytest.mark.skipif(not FULL_DIR.is_dir(), reason=f"the full Fashion-MNIST set is not at {FULL_DIR}")
 
 
@@ -162,13 +164,17 @@ def test_blas_runs_on_one_thread_during_a_race_only(subset):
     ({"epochs": MAX_EPOCHS + 1}, "epochs=51 is outside"),
     ({"epochs": 2.5}, "epochs must be a whole number"),
     ({"epochs": True}, "epochs must be a whole number"),
-    ({"batch_size": 0}, "batch_size=0 is outside the allowed range [1, 4096]"),
-    ({"batch_size": 4097}, "batch_size=4097 is outside"),
+    ({"batch_size": 0}, "batch_size=0 is outside the allowed range [1, 1024]"),
+    ({"batch_size": MAX_BATCH_SIZE + 1}, "batch_size=1025 is outside"),
     ({"seed": -1}, "seed=-1 is outside"),
     ({"hidden": ()}, "hidden must list 1 to 4 layer sizes"),
     ({"hidden": (8,) * 5}, "hidden must list 1 to 4 layer sizes"),
     ({"hidden": (3000,)}, "hidden layer size=3000 is outside the allowed range [1, 2048]"),
     ({"hidden": (0, 10)}, "hidden layer size=0 is outside"),
+    ({"hidden": (2048, 2048)}, "hidden layers (2048, 2048) make a model of 5,824,522 parameters; the limit is "
+                               "2,000,000 per model"),
+    ({"optimizers": tuple(OPTIMIZERS), "hidden": (1024, 1024), "epochs": 9},
+     "8 optimizers × 1,863,690 parameters × 9 epochs is 134,185,680 parameter-epochs; the limit is 120,000,000"),
     ({"hidden": ("300",)}, "hidden layer size must be a whole number"),
     ({"convention": "jax"}, "unknown convention 'jax'; choose one of: keras, torch"),
     ({"hyper": {"adam": {"lr": -1}}}, "is outside its allowed range (0, 1000]"),
@@ -183,6 +189,18 @@ def test_config_errors_say_what_is_wrong_and_what_is_allowed(changes, message):
     with pytest.raises(ValueError) as error:
         tiny(**changes)
     assert message in str(error.value)
+
+
+def test_the_limits_admit_the_races_the_page_offers_and_models_up_to_their_size():
+    longest = RaceConfig(epochs=MAX_EPOCHS, batch_size=MAX_BATCH_SIZE)  # all eight, the article's network
+    assert len(longest.optimizers) * parameter_count(HIDDEN) * MAX_EPOCHS <= MAX_WORK
+    near_limit = (2048, 160, 160, 160)
+    assert MAX_PARAMETERS - 20_000 < parameter_count(near_limit) <= MAX_PARAMETERS
+    most = MAX_WORK // (8 * parameter_count(near_limit))  # 7 epochs
+    assert RaceConfig(hidden=near_limit, epochs=most)
+    with pytest.raises(ValueError, match="parameter-epochs; the limit is 120,000,000 per race"):
+        RaceConfig(hidden=near_limit, epochs=most + 1)
+    assert MAX_OPTIMIZERS == 8 and MAX_BATCH_SIZE == 1024 and MAX_PARAMETERS == 2_000_000
 
 
 def test_canonical_form_and_key():
