@@ -17,8 +17,11 @@ A run whose loss becomes NaN or inf has diverged: it is marked at its step and s
 others go on. ``diverged_at`` = t means the weights after t steps give a non-finite loss (on the
 next minibatch, or on the validation set at the end of an epoch), as the 2D traces count it.
 
-Threads. A race runs on ONE core: BLAS is held to one thread from the first race on, and the numba
-kernels it calls are serial. On the shared 2-core machines this targets, a second BLAS thread
+Threads. A race runs on ONE core: the numba kernels it calls are serial, and every race, once its
+models and kernels are loaded and before its first step, holds every BLAS then loaded in the
+process to one thread, for good (:func:`one_blas_thread`). Per race, not once: loading the
+kernels can load a second BLAS (numba imports SciPy's, when SciPy is installed), which starts
+with a thread per core. On the shared 2-core machines this targets, a second BLAS thread
 busy-waits against the other processes and made batch-32 steps 25-100× slower
 (shared/notes/perf-baselines.md, section 1 and 3), and the other core is left to the Streamlit
 server. BLAS and the optimizer kernels release the GIL, so a race in a background thread leaves
@@ -219,9 +222,10 @@ def _whole(name, value, low, high) -> int:
 
 
 class _Runner:
-    """One optimizer in the race: its model, its optimizer state, its curves so far.
+    """One optimizer in the race: its model, its optimizer state, and its current epoch's sums.
 
-    Each method returns the record it produced, for ``on_event``.
+    Each method returns the record it produced; run_race folds the records into its results
+    (:func:`add_record`) and passes them to ``on_event``.
     """
 
     def __init__(self, name, model, hyper, torch, steps_per_epoch):
@@ -231,8 +235,6 @@ class _Runner:
         self.slots = np.empty((2, model.params.size), model.dtype)
         self.clock = np.empty(4)
         kernels.START[code(name)](self.hyper, self.slots, self.clock)
-        self.curves = {key: [] for key in ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds")}
-        self.smoothed = []
         self.diverged_at = None
         self.steps = 0
         self.window = []  # minibatch mean losses since the last live point
@@ -258,10 +260,10 @@ class _Runner:
 
     def live_point(self) -> dict:
         """The mean loss of the minibatches since the last point, for the live curve."""
-        point = [self.steps / self.steps_per_epoch, float(np.mean(self.window))]
-        self.smoothed.append(point)
+        record = {"kind": "step", "epoch_position": self.steps / self.steps_per_epoch,
+                  "loss": float(np.mean(self.window))}
         self.window.clear()
-        return {"kind": "step", "epoch_position": point[0], "loss": point[1]}
+        return record
 
     def diverge(self) -> dict:
         self.diverged_at = self.steps
@@ -277,14 +279,40 @@ class _Runner:
         record = {"kind": "epoch", "epoch": epoch, "loss": self.loss_sum / self.seen,
                   "accuracy": self.correct / self.seen, "val_loss": val_loss, "val_accuracy": val_accuracy,
                   "seconds": self.seconds}
-        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-            self.curves[key].append(record[key])
-        self.curves["epoch_seconds"].append(self.seconds)
         self._start_epoch()
         return record
 
-    def result(self) -> dict:
-        return {**self.curves, "diverged_at": self.diverged_at, "smoothed": self.smoothed}
+
+def empty_results(optimizers) -> dict:
+    """run_race's results before its first record: an empty entry per optimizer, in their order."""
+    return {name: {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "epoch_seconds": [],
+                   "diverged_at": None, "smoothed": []} for name in optimizers}
+
+
+def add_record(results: dict, optimizer: str, record: dict) -> None:
+    """Fold one of run_race's records (see :func:`run_race`) into ``results``, in place.
+
+    How run_race builds what it returns, and how a store rebuilds it from the records it kept:
+    ``empty_results`` and then every record in order give the same dict.
+
+    >>> results = empty_results(["adam"])
+    >>> add_record(results, "adam", {"kind": "step", "epoch_position": 0.5, "loss": 0.9})
+    >>> add_record(results, "adam", {"kind": "diverged", "step": 7, "epoch_position": 0.6})
+    >>> results["adam"]["smoothed"], results["adam"]["diverged_at"]
+    ([[0.5, 0.9]], 7)
+    """
+    result = results[optimizer]
+    kind = record["kind"]
+    if kind == "step":
+        result["smoothed"].append([record["epoch_position"], record["loss"]])
+    elif kind == "epoch":
+        for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            result[metric].append(record[metric])
+        result["epoch_seconds"].append(record["seconds"])
+    elif kind == "diverged":
+        result["diverged_at"] = record["step"]
+    else:
+        raise ValueError(f"unknown kind of record {kind!r}")
 
 
 def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None) -> dict:
@@ -303,7 +331,8 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
     * ``{"kind": "diverged", "step": 412, "epoch_position": 0.24}``: that optimizer's last record.
 
     ``should_stop()`` is polled before every minibatch; once it returns True the race returns
-    at once with the epochs that finished (an epoch half done is dropped).
+    at once with the epochs that finished (an epoch half done is dropped). A race in which every
+    run has diverged returns at once too.
 
     Returns ``{optimizer: {"loss": […], "accuracy": […], "val_loss": […], "val_accuracy": […],
     "epoch_seconds": […], "diverged_at": None or a step, "smoothed": [[epoch_position, loss], …]}}``
@@ -311,8 +340,13 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
     """
     on_event = on_event or (lambda optimizer, record: None)
     should_stop = should_stop or (lambda: False)
+    results = empty_results(config.optimizers)
+
+    def record(runner, what):
+        add_record(results, runner.name, what)
+        on_event(runner.name, what)
+
     # A diverging run overflows on its way to NaN: that is a result, reported as a record, not a warning.
-    one_blas_thread()
     with np.errstate(over="ignore", invalid="ignore"):
         if split is None:
             split = datasets.split(datasets.load(config.data))
@@ -325,30 +359,27 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
         torch = check_convention(config.convention)
         runners = [_Runner(name, MLP(config.hidden, weights_seed), config.hyper_for(name), torch, steps_per_epoch)
                    for name in config.optimizers]
+        one_blas_thread()  # now that the runners' kernels are loaded, and any BLAS they brought
         shuffle = np.random.default_rng(shuffle_seed)
         batch = np.empty((config.batch_size, split.x_train.shape[1]), np.float32)
-
-        def results():
-            return {runner.name: runner.result() for runner in runners}
-
         for epoch in range(1, config.epochs + 1):
             order = shuffle.permutation(n)
             for first in range(0, n, config.batch_size):
-                if should_stop():
-                    return results()
+                live = [runner for runner in runners if runner.diverged_at is None]
+                if not live or should_stop():
+                    return results
                 chosen = order[first:first + config.batch_size]
                 x = np.take(split.x_train, chosen, axis=0, out=batch[:len(chosen)])
                 y = split.y_train[chosen]
-                live = [runner for runner in runners if runner.diverged_at is None]
                 for runner in live:
                     if not runner.step(x, y):
-                        on_event(runner.name, runner.diverge())
+                        record(runner, runner.diverge())
                     elif runner.steps % smooth_every == 0:
-                        on_event(runner.name, runner.live_point())
+                        record(runner, runner.live_point())
             for runner in runners:
                 if runner.diverged_at is None:
-                    on_event(runner.name, runner.finish_epoch(epoch, split.x_val, split.y_val))
-        return results()
+                    record(runner, runner.finish_epoch(epoch, split.x_val, split.y_val))
+        return results
 
 
 def text_progress(epochs, stream=None, width=30):
@@ -395,16 +426,24 @@ try:
 except ImportError:  # optional: without it BLAS keeps its own thread count
     threadpool_limits = None
 
-@cache
-def one_blas_thread() -> None:
-    """Hold BLAS to one thread in this process, from its first race on.
 
-    For good: putting the old count back after each race made the next race, in another thread of
-    the same process, 5-20× slower on a busy machine, and nothing else optviz does needs a
-    multi-threaded BLAS.
+def one_blas_thread() -> None:
+    """Hold every BLAS loaded in this process so far to one thread, for good.
+
+    run_race calls it at every start, once its kernels are loaded: a BLAS loaded since the last
+    call (SciPy's, which numba imports with the kernels) starts with a thread per core. It takes
+    about a millisecond. For good: putting the old count back after each race made the next race,
+    in another thread of the same process, 5-20× slower on a busy machine, and nothing else optviz
+    does needs a multi-threaded BLAS.
     """
     if threadpool_limits is None:
-        warnings.warn("threadpoolctl is not installed, so BLAS may use every core; on a busy machine "
-                      "that makes training many times slower (pip install threadpoolctl)", stacklevel=3)
+        _warn_no_threadpoolctl()
     else:
         threadpool_limits(limits=1, user_api="blas")
+
+
+@cache
+def _warn_no_threadpoolctl() -> None:
+    """Once per process: run_race would otherwise repeat it at every race."""
+    warnings.warn("threadpoolctl is not installed, so BLAS may use every core; on a busy machine "
+                  "that makes training many times slower (pip install threadpoolctl)", stacklevel=4)
