@@ -5,8 +5,11 @@ parser, and each command reads its arguments and calls the engine.
 """
 
 import argparse
+import errno
 import json
+import os
 import sys
+from pathlib import Path
 
 from optviz.optimizers import CONVENTIONS, HYPER_NAMES, OPTIMIZERS
 
@@ -45,9 +48,8 @@ def _trace(args) -> int:
 
 
 def _train(args) -> int:
-    from optviz import data
     from optviz.optimizers import get
-    from optviz.training import RaceConfig, run_race, summary, text_progress
+    from optviz.training import RaceConfig
 
     names = tuple(OPTIMIZERS) if args.optimizers == "all" else tuple(n.strip() for n in args.optimizers.split(","))
     hyper = {}
@@ -64,22 +66,60 @@ def _train(args) -> int:
         raise ValueError(f"--hidden takes layer sizes like 300,100, got {args.hidden!r}") from None
     config = RaceConfig(optimizers=names, hyper=hyper, convention=args.convention, epochs=args.epochs,
                         batch_size=args.batch_size, seed=args.seed, hidden=hidden, data=args.data)
+    if not args.json:
+        _race(config)
+        return 0
+    try:  # before the race, which may take many minutes: a path that cannot be written fails now
+        out, temporary = _json_target(args.json)
+    except OSError as error:
+        print(f"error: cannot write {args.json} ({error.strerror or error})", file=sys.stderr)
+        return 2
+    try:
+        with out:
+            document = _race(config)
+            json.dump(document, out, indent=1)
+        os.replace(temporary, args.json)  # all of it or nothing: never a half-written file under its name
+    except OSError as error:
+        print(f"error: cannot write {args.json} ({error.strerror or error}); the curves are lost, the summary "
+              "above is all that is left", file=sys.stderr)
+        return 2
+    finally:
+        temporary.unlink(missing_ok=True)
+    print(f"curves written to {args.json}")
+    return 0
+
+
+def _json_target(path: str):
+    """An open temporary file beside ``path`` (which must not be a directory) and its path.
+
+    Made before the race, so that a path that cannot be written fails at once; renamed over
+    ``path`` once the document is whole.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to OUT
+    return os.fdopen(descriptor, "w"), temporary
+
+
+def _race(config) -> dict:
+    """Train ``config`` with a progress bar, print the summary; return the document --json writes."""
+    from optviz import data
+    from optviz.training import run_race, summary, text_progress
+
     dataset = data.load(config.data, progress=data.text_progress())
     split = data.split(dataset)
     print(f"data: {dataset.source}; {len(split.y_train):,} training and {len(split.y_val):,} validation images")
     for note in dataset.notes:
         print(f"  {note}")
-    print(f"training {', '.join(names)} for {config.epochs} epochs (batch {config.batch_size}, hidden "
-          f"{'-'.join(map(str, hidden))}, {config.convention} convention, seed {config.seed})")
+    print(f"training {', '.join(config.optimizers)} for {config.epochs} epochs (batch {config.batch_size}, hidden "
+          f"{'-'.join(map(str, config.hidden))}, {config.convention} convention, seed {config.seed})")
     results = run_race(config, split, on_event=text_progress(config.epochs))
     print(f"\n{summary(results)}")
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump({"config": config.to_dict(),
-                       "data": {"source": dataset.source, "train": len(split.y_train), "val": len(split.y_val)},
-                       "results": results}, out, indent=1)
-        print(f"curves written to {args.json}")
-    return 0
+    return {"config": config.to_dict(),
+            "data": {"source": dataset.source, "train": len(split.y_train), "val": len(split.y_val)},
+            "results": results}
 
 
 def _bench(args) -> int:

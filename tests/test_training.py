@@ -307,6 +307,45 @@ def test_cli_train_writes_the_documented_json(tmp_path, capsys):
         assert result["diverged_at"] is None and result["smoothed"]
 
 
+def test_cli_train_checks_where_it_writes_before_training(tmp_path, capsys, monkeypatch):
+    trained = []
+    monkeypatch.setattr(training, "run_race", lambda *args, **kwargs: trained.append(args))
+    for out, reason in ((tmp_path / "missing" / "race.json", "No such file or directory"),
+                        (tmp_path, "Is a directory")):
+        assert main(["train", "--data", "embedded", "--optimizers", "sgd", "--json", str(out)]) == 2
+        assert capsys.readouterr().err == f"error: cannot write {out} ({reason})\n"
+    assert trained == []
+
+
+def test_cli_train_json_is_written_whole_or_not_at_all(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "race.json"
+    out.write_text("an earlier race")
+    command = ["train", "--data", "embedded", "--optimizers", "sgd", "--epochs", "1", "--hidden", "16", "--json",
+               str(out)]
+
+    def disk_full(document, file, **options):
+        file.write('{"config": ')
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(json, "dump", disk_full)
+        assert main(command) == 2
+    assert f"error: cannot write {out} (No space left on device)" in capsys.readouterr().err
+    assert out.read_text() == "an earlier race" and list(tmp_path.iterdir()) == [out]  # no temporary file left
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(training, "run_race", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            main(command)
+    assert out.read_text() == "an earlier race" and list(tmp_path.iterdir()) == [out]
+
+    assert main(command) == 0
+    assert json.loads(out.read_text())["results"]["sgd"]["val_loss"] and list(tmp_path.iterdir()) == [out]
+
+
 def test_cli_train_refuses_a_flag_no_optimizer_takes(capsys):
     assert main(["train", "--data", "embedded", "--optimizers", "sgd", "--beta1", "0.5"]) == 2
     assert "none of sgd takes --beta1" in capsys.readouterr().err
