@@ -359,8 +359,11 @@ def test_one_epoch_of_adam_on_the_full_data():
     assert result["val_accuracy"][0] > 0.8  # the article's Adam: about 0.85 after one epoch
 
 
-def test_cli_bench_takes_mlp():
-    from optviz.cli import parser
+def test_cli_bench_mlp_runs_the_mlp_benchmark(monkeypatch):
+    from optviz import bench, mlp_bench
 
-    args = parser().parse_args(["bench", "--mlp", "--quick"])
-    assert args.mlp and args.quick and not parser().parse_args(["bench"]).mlp
+    ran = []
+    monkeypatch.setattr(mlp_bench, "main", lambda quick: ran.append(("mlp", quick)))
+    monkeypatch.setattr(bench, "main", lambda quick: ran.append(("kernels", quick)))
+    assert main(["bench", "--mlp", "--quick"]) == 0 and main(["bench"]) == 0
+    assert ran == [("mlp", True), ("kernels", False)]
