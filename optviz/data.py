@@ -61,6 +61,8 @@ MD5 = {
 EMBEDDED_DIR = Path(__file__).resolve().parent / "datasets" / "fashion-mnist"
 IMAGE_SHAPE = (28, 28)
 
+#: The embedded subset, as load() names it in notes and sources.
+_EMBEDDED = "embedded subset inside optviz"
 _IDX_UNSIGNED_BYTE = 0x08
 _DOWNLOAD_CHUNK = 1 << 16
 
@@ -82,7 +84,8 @@ class FashionMNIST:
     """One loaded dataset and the story of how it was found.
 
     The arrays are read-only, so one loaded copy can be cached and shared (for example by
-    Streamlit) without anyone changing it underneath the others.
+    Streamlit) without anyone changing it underneath the others. ``embedded`` says whether this
+    is the small subset that ships with optviz (where ``load`` ends when nothing else works).
     """
 
     x_train: np.ndarray = field(repr=False)
@@ -91,6 +94,7 @@ class FashionMNIST:
     y_test: np.ndarray = field(repr=False)
     source: str
     notes: tuple[str, ...] = ()
+    embedded: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +171,8 @@ def load(data="auto", *, download=True, timeout=5.0, progress=None) -> FashionMN
             warnings.warn(f"{name} skipped: {error}", DataWarning, stacklevel=2)
         else:
             counts = f"{len(arrays['y_train']):,} train / {len(arrays['y_test']):,} test"
-            return FashionMNIST(**arrays, source=f"{described_as} ({counts})", notes=tuple(notes))
+            return FashionMNIST(**arrays, source=f"{described_as} ({counts})", notes=tuple(notes),
+                                embedded=name == _EMBEDDED)
     raise DataError("no usable Fashion-MNIST data found:\n" + "\n".join(notes))
 
 
@@ -218,9 +223,8 @@ def _sources(data, download, timeout, progress):
     generator, so that nothing (not even creating the cache directory) happens for sources after
     the one that works.
     """
-    embedded = "embedded subset inside optviz"
     if data == "embedded":
-        yield embedded, embedded, lambda: _read_directory(EMBEDDED_DIR)
+        yield _EMBEDDED, _EMBEDDED, lambda: _read_directory(EMBEDDED_DIR)
         return
 
     tried = set()
@@ -258,7 +262,7 @@ def _sources(data, download, timeout, progress):
     elif not download:
         yield download_name, download_name, lambda: _raise_unavailable("not tried (download=False)")
 
-    yield embedded, embedded, lambda: _read_directory(EMBEDDED_DIR)
+    yield _EMBEDDED, _EMBEDDED, lambda: _read_directory(EMBEDDED_DIR)
 
 
 def _raise_unavailable(reason):

@@ -152,7 +152,7 @@ def test_search_order(places, monkeypatch):
     found = load(download=False)
     expected = f"directory {places['env']} named by OPTVIZ_DATA_DIR (24 train / 12 test)"
     assert found.source == expected
-    assert found.notes == ()
+    assert found.notes == () and not found.embedded
 
     named = write_set(places["env"].parent / "named", n_train=36, fill=9)
     found = load(named, download=False)
@@ -368,7 +368,7 @@ def embedded():
 
 def test_embedded_subset_loads_offline(embedded):
     assert embedded.source == "embedded subset inside optviz (5,000 train / 1,000 test)"
-    assert embedded.notes == ()
+    assert embedded.notes == () and embedded.embedded
     assert embedded.x_train.shape == (5000, 28, 28) and embedded.x_train.dtype == np.uint8
     assert embedded.y_train.shape == (5000,)
     assert embedded.x_test.shape == (1000, 28, 28) and embedded.y_test.shape == (1000,)
@@ -399,7 +399,8 @@ def test_embedded_subset_is_small_and_licensed():
 
 
 def test_embedded_when_nothing_else(places):
-    assert load(download=False).source.startswith("embedded subset")
+    found = load(download=False)
+    assert found.source.startswith("embedded subset") and found.embedded
 
 
 # split ------------------------------------------------------------------------------------------
