@@ -309,8 +309,8 @@ def test_unreachable_server_gives_up_quickly(places, monkeypatch):
         port = probe.getsockname()[1]
     monkeypatch.setattr(data, "BASE_URL", f"http://127.0.0.1:{port}/")
     start = time.monotonic()
-    found = load(timeout=3.0)
-    assert time.monotonic() - start < 1.0
+    found = load(timeout=60.0)
+    assert time.monotonic() - start < 20.0  # a refused connection is an answer: nothing waits a minute
     assert found.source.startswith("embedded subset")
     assert "download" in found.notes[-1] and "failed" in found.notes[-1]
     assert list(places["cache"].iterdir()) == []
@@ -322,23 +322,23 @@ def test_silent_server_times_out(places, monkeypatch):
         silent.listen()
         monkeypatch.setattr(data, "BASE_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/")
         start = time.monotonic()
-        found = load(timeout=0.3)
-        assert time.monotonic() - start < 2.0
+        found = load(timeout=1.0)
+        assert time.monotonic() - start < 10.0  # without the timeout it would wait for ever
     assert found.source.startswith("embedded subset")
     assert "timed out" in found.notes[-1]
 
 
 def test_hanging_name_lookup_gives_up_within_timeout(places, monkeypatch):
     release = threading.Event()
-    monkeypatch.setattr(data.socket, "getaddrinfo", lambda *args, **kwargs: release.wait(10))
+    monkeypatch.setattr(data.socket, "getaddrinfo", lambda *args, **kwargs: release.wait(120))
     monkeypatch.setattr(data, "BASE_URL", "http://fashion-mnist.invalid/")
     try:
         start = time.monotonic()
-        found = load(timeout=0.3)
-        assert time.monotonic() - start < 2.0
+        found = load(timeout=1.0)
+        assert time.monotonic() - start < 30.0  # the lookup hangs for two minutes
     finally:
         release.set()
-    assert "could not resolve fashion-mnist.invalid within 0.3 s" in found.notes[-1]
+    assert "could not resolve fashion-mnist.invalid within 1 s" in found.notes[-1]
 
 
 def test_text_progress_draws_a_bar():
@@ -451,8 +451,14 @@ def test_split_rejects_impossible_validation_sizes(validation):
         split(synthetic(n_train=24), validation=validation)
 
 
-def test_classes():
-    assert len(CLASSES) == 10 and CLASSES[0] == "T-shirt/top" and CLASSES[9] == "Ankle boot"
+def test_class_names_fit_the_images(embedded):
+    """Named in label order: trousers are the narrowest images, the three kinds of shoe the flattest."""
+    ink = embedded.x_train > 30
+    width = [ink[embedded.y_train == label].any(axis=1).sum(axis=1).mean() for label in range(10)]
+    height = [ink[embedded.y_train == label].any(axis=2).sum(axis=1).mean() for label in range(10)]
+    assert len(CLASSES) == 10
+    assert CLASSES[int(np.argmin(width))] == "Trouser"
+    assert {CLASSES[label] for label in np.argsort(height)[:3]} == {"Sandal", "Sneaker", "Ankle boot"}
 
 
 # The full set -----------------------------------------------------------------------------------
