@@ -131,8 +131,14 @@ def test_read_idx_rejects_corrupt_gzip(tmp_path, content):
     assert str(path) in str(raised.value)
 
 
-def test_data_error_is_a_value_error():
-    assert issubclass(DataError, ValueError)
+def test_no_data_at_all_is_a_message_from_the_cli_not_a_traceback(places, monkeypatch, tmp_path, capsys):
+    """DataError is a ValueError, so the CLI (and the race page) report it as they report bad settings."""
+    from optviz.cli import main
+
+    monkeypatch.setattr(data, "EMBEDDED_DIR", tmp_path / "no-subset-either")
+    assert main(["train", "--optimizers", "sgd", "--epochs", "1"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: no usable Fashion-MNIST data found") and "Traceback" not in error
 
 
 # Finding a source -------------------------------------------------------------------------------
@@ -234,10 +240,13 @@ def test_named_directory_accepts_tilde(places):
     assert found.source == "directory ~/fmnist (24 train / 12 test)"
 
 
-def test_source_is_frozen(places):
+def test_a_loaded_set_cannot_be_changed_by_those_who_share_it(places):
     found = load(download=False)
     with pytest.raises(AttributeError):
         found.source = "elsewhere"
+    for array in (found.x_train, found.y_train, found.x_test, found.y_test):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1
 
 
 # Downloading ------------------------------------------------------------------------------------
@@ -303,7 +312,7 @@ def test_checksum_mismatch_leaves_no_file_and_falls_through(places, server, monk
         assert cached == []
 
 
-def test_unreachable_server_gives_up_quickly(places, monkeypatch):
+def test_unreachable_server_gives_up_without_waiting_for_the_timeout(places, monkeypatch):
     with socket.socket() as probe:  # a port that was free a moment ago, so nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -483,4 +492,5 @@ def test_full_set_splits_like_the_article(full):
     assert parts.x_train.shape == (55000, 784) and parts.x_val.shape == (5000, 784)
     assert parts.x_test.shape == (10000, 784)
     np.testing.assert_array_equal(parts.y_val, full.y_train[:5000])
-    np.testing.assert_array_equal(parts.x_val[0], full.x_train[0].reshape(784) / np.float32(255))
+    keras = (full.x_train[:5000].reshape(5000, 784) / 255.0).astype(np.float32)  # the article's X / 255.0
+    np.testing.assert_array_equal(parts.x_val, keras)
