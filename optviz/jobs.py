@@ -102,7 +102,7 @@ CREATE INDEX records_by_key ON records (key, id);
 
 #: This process, as job owners name it.
 _BOOT = uuid.uuid4().hex
-#: (store path, key) of the races this process's threads are running.
+#: (store path, key, run) of the races this process's threads are running.
 _live = set()
 _live_lock = threading.Lock()
 
@@ -199,12 +199,12 @@ class Store:
                        "viewed) VALUES (?, ?, 'running', '', '', ?, ?, ?, ?, ?, ?)",
                        (key, json.dumps(config.to_dict()), run, os.getpid(), _BOOT, now, now, now))
             with _live_lock:  # before the commit, so that no one takes the new job for a dead one
-                _live.add((self.path, key))
+                _live.add((self.path, key, run))
         try:
             threading.Thread(target=_work, args=(self, config, run), name=f"race-{key}", daemon=True).start()
         except RuntimeError:  # no thread to be had: the next look reports the job interrupted
             with _live_lock:
-                _live.discard((self.path, key))
+                _live.discard((self.path, key, run))
             raise
         return self.job(key)
 
@@ -279,7 +279,7 @@ class Store:
             return False
         if row["boot"] == _BOOT:
             with _live_lock:
-                return (self.path, row["key"]) not in _live
+                return (self.path, row["key"], row["run"]) not in _live
         if row["pid"] == os.getpid() or not _alive(row["pid"]):  # our pid, not our boot: the server restarted
             return True
         return now - row["heartbeat"] > STALE_SECONDS
@@ -413,7 +413,7 @@ def _work(store: Store, config: RaceConfig, run: str) -> None:
             store._end(key, run, pending, state, reason)
         finally:
             with _live_lock:
-                _live.discard((store.path, key))
+                _live.discard((store.path, key, run))
 
 
 def _dataset(data: str) -> datasets.FashionMNIST:

@@ -236,6 +236,35 @@ def test_a_killed_worker_process_is_reported_interrupted(tmp_path):
     assert job.results["adam"]["loss"]  # what it had written is kept
 
 
+def test_a_race_started_again_as_its_last_run_ends_is_not_taken_for_dead(store, monkeypatch):
+    """Another session starts the race again between the moment its failed run's worker writes its
+    end and the moment that worker leaves: the new run goes on, and ends as it should."""
+    config, first_worker, restarted = tiny(), [], []
+
+    def race(config, split, *, on_event, should_stop):
+        if not first_worker:
+            first_worker.append(threading.current_thread())
+            raise RuntimeError("the first run fails")
+        while not should_stop():
+            time.sleep(0.01)
+
+    end = jobs.Store._end
+
+    def end_then_start_again(self, *args):
+        end(self, *args)
+        if not restarted:
+            restarted.append(self.start(config))
+
+    monkeypatch.setattr(jobs, "run_race", race)
+    monkeypatch.setattr(jobs.Store, "_end", end_then_start_again)
+    store.start(config)
+    wait(lambda: restarted and not first_worker[0].is_alive())
+    assert restarted[0].running
+    assert store.job(config.key()).running  # not reaped as "interrupted" by the first worker leaving
+    store.cancel(config.key())
+    assert ended(store, config.key()).state == "cancelled"
+
+
 def test_a_worker_whose_job_was_started_again_stops_without_writing(store, endless):
     key = store.start(tiny()).key
     wait(lambda: store.job(key).results["adam"]["loss"])
