@@ -236,8 +236,9 @@ class Store:
     def _tick(self, key, run, pending) -> tuple | None:
         """Write the pending records and the heartbeat; return (state, reason) if the race should stop.
 
-        A job that is no longer this run's (taken for dead and started again) stops as "lost",
-        without another write.
+        ``pending`` is emptied once its records are committed (a failed write keeps them for the
+        next). A job that is no longer this run's (taken for dead and started again) stops as
+        "lost", without another write.
         """
         now = time.time()
         with self._transaction() as db:
@@ -245,8 +246,9 @@ class Store:
                              (key, run)).fetchone()
             if row is None:
                 return "lost", ""
-            self._write(db, key, pending)
             db.execute("UPDATE jobs SET heartbeat = ? WHERE key = ?", (now, key))
+            written = self._write(db, key, pending)
+        del pending[:written]
         if row["cancel"]:
             return "cancelled", "Cancelled."
         if now - row["viewed"] > self.no_viewer_seconds:
@@ -254,22 +256,27 @@ class Store:
         return None
 
     def _end(self, key, run, pending, state, reason) -> None:
+        """Write the pending records and how the race ended, in one transaction."""
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM jobs WHERE key = ? AND run = ? AND state = 'running'",
                           (key, run)).fetchone():
-                self._write(db, key, pending)
+                written = self._write(db, key, pending)
                 db.execute("UPDATE jobs SET state = ?, reason = ?, ended = ? WHERE key = ?",
                            (state, reason, time.time(), key))
+            else:
+                written = 0
+        del pending[:written]
 
     def _set_source(self, key, run, source) -> None:
         with self._transaction() as db:
             db.execute("UPDATE jobs SET source = ? WHERE key = ? AND run = ?", (source, key, run))
 
     @staticmethod
-    def _write(db, key, pending) -> None:
+    def _write(db, key, pending) -> int:
+        """Insert the pending records; return how many, for the caller to drop once committed."""
         db.executemany("INSERT INTO records (key, optimizer, record) VALUES (?, ?, ?)",
                        [(key, optimizer, json.dumps(record, default=float)) for optimizer, record in pending])
-        pending.clear()
+        return len(pending)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -410,10 +417,24 @@ def _work(store: Store, config: RaceConfig, run: str) -> None:
         state, reason = "failed", f"{type(error).__name__}: {error}"
     finally:
         try:
-            store._end(key, run, pending, state, reason)
+            _end(store, key, run, pending, state, reason)
         finally:
             with _live_lock:
                 _live.discard((store.path, key, run))
+
+
+def _end(store: Store, key, run, pending, state, reason) -> None:
+    """Record how the race ended, trying twice: a job left "running" is later taken for killed."""
+    for attempt in (1, 2):
+        try:
+            store._end(key, run, pending, state, reason)
+            return
+        except sqlite3.Error:
+            if attempt == 1:
+                log.warning("training race %s: how it ended was not written; trying again", key, exc_info=True)
+            else:
+                log.exception("training race %s: how it ended (%s) could not be written; it will be reported as "
+                              "interrupted", key, state)
 
 
 def _dataset(data: str) -> datasets.FashionMNIST:

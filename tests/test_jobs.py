@@ -265,6 +265,47 @@ def test_a_race_started_again_as_its_last_run_ends_is_not_taken_for_dead(store, 
     assert ended(store, config.key()).state == "cancelled"
 
 
+def test_records_survive_a_write_that_fails(store, monkeypatch):
+    """A tick whose transaction fails (the store busy for BUSY_SECONDS, say) keeps its records for
+    the end of the race, which writes them."""
+    monkeypatch.setattr(jobs, "TICK_SECONDS", 0.0)
+    write, failures = jobs.Store._write, []
+
+    def write_then_fail(db, key, pending):
+        written = write(db, key, pending)
+        if not failures:
+            failures.append(written)
+            raise sqlite3.OperationalError("database is locked")  # before the commit: rolled back
+        return written
+
+    def race(config, split, *, on_event, should_stop):
+        for name in config.optimizers:
+            on_event(name, epoch_record(1))
+        should_stop()
+
+    monkeypatch.setattr(jobs.Store, "_write", staticmethod(write_then_fail))
+    monkeypatch.setattr(jobs, "run_race", race)
+    job = ended(store, store.start(tiny()).key)
+    assert failures == [2]
+    assert job.state == "failed" and job.reason == "OperationalError: database is locked"
+    assert job.results["adam"]["loss"] == [1.0] and job.results["sgd"]["loss"] == [1.0]
+
+
+def test_an_end_that_cannot_be_written_at_once_is_written_again(store, monkeypatch):
+    end, attempts = jobs.Store._end, []
+
+    def busy_once(self, *args):
+        attempts.append(args[3])
+        if len(attempts) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        end(self, *args)
+
+    monkeypatch.setattr(jobs.Store, "_end", busy_once)
+    job = ended(store, store.start(tiny()).key)
+    assert attempts == ["finished", "finished"]
+    assert job.state == "finished" and len(job.results["adam"]["loss"]) == 1
+
+
 def test_a_worker_whose_job_was_started_again_stops_without_writing(store, endless):
     key = store.start(tiny()).key
     wait(lambda: store.job(key).results["adam"]["loss"])
