@@ -21,15 +21,21 @@ release the GIL), and the page stays as quick or quicker beside a thread: its ra
 (5 ms idle). A process would add a second interpreter (~150 MB, 1-2 s of imports) and buy only
 a hard kill, which cancel does not need: the race checks for it before every minibatch.
 
-The worker writes the race's records into the store every :data:`TICK_SECONDS` (one transaction
-for all the records since the last), and at the same moment stamps its heartbeat and reads
-whether to stop. So:
+Between two minibatches, every :data:`TICK_SECONDS`, the worker writes the race's records into
+the store (one transaction for all the records since the last; a write that fails keeps them for
+the next) and reads whether to stop. Apart from that, a timer thread that lives as long as the
+worker stamps the job's heartbeat every :data:`HEARTBEAT_SECONDS`, also while the worker loads
+the data, compiles the kernels (10 s and more on a cold cache) or evaluates an epoch, when it
+does not tick. So:
 
-* cancel stops the race within about a tick; its finished epochs stay in the store;
+* cancel stops the race within about a tick and a minibatch (at :class:`RaceConfig`'s limits, a
+  minibatch of all eight models took 0.9 s here); its finished epochs stay in the store;
 * a worker that raises ends its job as "failed" with the error, its records kept;
 * a worker that vanished (its process killed, or the server stopped while its thread ran) is
   noticed by the next look at the job, from its owner's pid and boot id, or, for an owner that
-  still seems alive, a heartbeat older than :data:`STALE_SECONDS`; the job becomes "interrupted";
+  still seems alive, a heartbeat older than :data:`STALE_SECONDS` (a frozen or hung process); the
+  job becomes "interrupted". The heartbeat says that the worker's process runs, not that the race
+  advances;
 * viewers poll (:meth:`Store.watch`); a race nobody has watched for :data:`NO_VIEWER_SECONDS` is
   cancelled, its finished epochs kept, and the same race can be started again (from scratch).
   That is twice the once-a-minute timers a browser allows a hidden tab, so switching to the
@@ -56,8 +62,10 @@ from optviz.optimizers import OPTIMIZERS
 from optviz.paths import cache_dir
 from optviz.training import RaceConfig, run_race
 
-#: How often the worker writes its records and heartbeat and reads whether to stop (seconds).
+#: How often the worker writes its records and reads whether to stop (seconds).
 TICK_SECONDS = 0.5
+#: How often a running race's heartbeat is stamped, from a timer of its own (seconds).
+HEARTBEAT_SECONDS = 5.0
 #: A race nobody has watched for this long is cancelled (seconds).
 NO_VIEWER_SECONDS = 120.0
 #: A running job whose owner's process is alive but silent for this long is taken as dead (seconds).
@@ -87,7 +95,7 @@ CREATE TABLE jobs (
     boot TEXT NOT NULL,            -- ... and that process's own id (pids are reused)
     started REAL NOT NULL,
     ended REAL,
-    heartbeat REAL NOT NULL,       -- the worker's last write
+    heartbeat REAL NOT NULL,       -- the last stamp of the worker's heartbeat timer
     viewed REAL NOT NULL,          -- a viewer's last look
     cancel INTEGER NOT NULL DEFAULT 0
 );
@@ -234,7 +242,7 @@ class Store:
     # -- the worker's side ----------------------------------------------------------------------
 
     def _tick(self, key, run, pending) -> tuple | None:
-        """Write the pending records and the heartbeat; return (state, reason) if the race should stop.
+        """Write the pending records; return (state, reason) if the race should stop.
 
         ``pending`` is emptied once its records are committed (a failed write keeps them for the
         next). A job that is no longer this run's (taken for dead and started again) stops as
@@ -246,7 +254,6 @@ class Store:
                              (key, run)).fetchone()
             if row is None:
                 return "lost", ""
-            db.execute("UPDATE jobs SET heartbeat = ? WHERE key = ?", (now, key))
             written = self._write(db, key, pending)
         del pending[:written]
         if row["cancel"]:
@@ -266,6 +273,12 @@ class Store:
             else:
                 written = 0
         del pending[:written]
+
+    def _beat(self, key, run) -> None:
+        """Stamp the heartbeat of a race that is still this run's."""
+        with self._transaction() as db:
+            db.execute("UPDATE jobs SET heartbeat = ? WHERE key = ? AND run = ? AND state = 'running'",
+                       (time.time(), key, run))
 
     def _set_source(self, key, run, source) -> None:
         with self._transaction() as db:
@@ -406,7 +419,11 @@ def _work(store: Store, config: RaceConfig, run: str) -> None:
         return stop is not None
 
     state, reason = "failed", "The worker stopped for an unknown reason."
+    done = threading.Event()
+    heart = threading.Thread(target=_heartbeat, args=(store, key, run, done), name=f"race-{key}-heartbeat",
+                             daemon=True)
     try:
+        heart.start()
         dataset = _dataset(config.data)
         store._set_source(key, run, dataset.source)
         run_race(config, datasets.split(dataset), should_stop=should_stop,
@@ -416,11 +433,24 @@ def _work(store: Store, config: RaceConfig, run: str) -> None:
         log.exception("training race %s failed", key)
         state, reason = "failed", f"{type(error).__name__}: {error}"
     finally:
+        done.set()
         try:
+            if heart.ident is not None:
+                heart.join()
             _end(store, key, run, pending, state, reason)
         finally:
             with _live_lock:
                 _live.discard((store.path, key, run))
+
+
+def _heartbeat(store: Store, key: str, run: str, done: threading.Event) -> None:
+    """Stamp the race's heartbeat every HEARTBEAT_SECONDS until ``done``: also while its worker loads
+    the data, compiles the kernels or evaluates an epoch, when it does not tick."""
+    while not done.wait(HEARTBEAT_SECONDS):
+        try:
+            store._beat(key, run)
+        except sqlite3.Error:  # the store busy for BUSY_SECONDS: the next beat may do
+            log.warning("training race %s: heartbeat not written", key, exc_info=True)
 
 
 def _end(store: Store, key, run, pending, state, reason) -> None:

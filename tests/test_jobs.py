@@ -265,6 +265,32 @@ def test_a_race_started_again_as_its_last_run_ends_is_not_taken_for_dead(store, 
     assert ended(store, config.key()).state == "cancelled"
 
 
+def test_the_heartbeat_goes_on_while_the_worker_does_not_tick_and_stops_with_it(store, monkeypatch):
+    """As while a cold race compiles its kernels for many seconds: no minibatch, so no tick."""
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    compiling = threading.Event()
+
+    def race(config, split, *, on_event, should_stop):
+        compiling.wait(30)
+        return {}
+
+    monkeypatch.setattr(jobs, "run_race", race)
+    key = store.start(tiny()).key
+
+    def heartbeat():
+        with sqlite3.connect(store.path) as db:
+            return db.execute("SELECT heartbeat FROM jobs WHERE key = ?", (key,)).fetchone()[0]
+
+    beats = {heartbeat()}
+    wait(lambda: beats.add(heartbeat()) or len(beats) >= 4)  # three stamps since the start
+    compiling.set()
+    assert ended(store, key).state == "finished"
+    assert not [thread for thread in threading.enumerate() if thread.name == f"race-{key}-heartbeat"]
+    last = heartbeat()
+    time.sleep(0.3)  # six beats' time: none comes
+    assert heartbeat() == last
+
+
 def test_records_survive_a_write_that_fails(store, monkeypatch):
     """A tick whose transaction fails (the store busy for BUSY_SECONDS, say) keeps its records for
     the end of the race, which writes them."""
