@@ -150,8 +150,10 @@ class Job:
 
     @property
     def progress(self) -> float:
-        """The fraction of the epochs trained so far, from the live curve."""
-        position = max((points[-1][0] for r in self.results.values() if (points := r["smoothed"])), default=0.0)
+        """The fraction of the epochs trained so far: the epochs finished, and how far into the next
+        one the live curve has come (1.0 once every epoch has finished, whatever the batch size)."""
+        position = max((max(len(r["loss"]), r["smoothed"][-1][0] if r["smoothed"] else 0.0)
+                        for r in self.results.values()), default=0.0)
         return min(1.0, position / self.config.epochs)
 
 

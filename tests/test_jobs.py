@@ -332,6 +332,21 @@ def test_an_end_that_cannot_be_written_at_once_is_written_again(store, monkeypat
     assert job.state == "finished" and len(job.results["adam"]["loss"]) == 1
 
 
+def test_progress_counts_the_epochs_whatever_the_batch_size(store):
+    config = tiny(epochs=2, batch_size=100)  # 46 steps an epoch, a live point every 5: the last at 45
+    job = ended(store, store.start(config).key)
+    assert job.state == "finished" and job.results["adam"]["smoothed"][-1][0] < 2  # the live curve stops short
+    assert job.progress == 1.0
+
+    def at(epochs_finished, position):
+        result = {"loss": [1.0] * epochs_finished, "smoothed": [[position, 1.0]] if position else []}
+        return jobs.Job(key="", config=tiny(epochs=4), state="running", reason="", source="", started=0.0,
+                        ended=None, cancelling=False, results={"adam": result}).progress
+
+    assert (at(0, 0), at(0, 0.5), at(1, 0.98), at(1, 1.5), at(3, 3.98), at(4, 3.98)) == (0, 0.125, 0.25, 0.375,
+                                                                                         0.995, 1.0)
+
+
 def test_a_worker_whose_job_was_started_again_stops_without_writing(store, endless):
     key = store.start(tiny()).key
     wait(lambda: store.job(key).results["adam"]["loss"])
