@@ -60,7 +60,7 @@ from pathlib import Path
 from optviz import data as datasets
 from optviz.optimizers import OPTIMIZERS
 from optviz.paths import cache_dir
-from optviz.training import RaceConfig, run_race
+from optviz.training import RaceConfig, add_record, empty_results, run_race
 
 #: How often the worker writes its records and reads whether to stop (seconds).
 TICK_SECONDS = 0.5
@@ -472,7 +472,7 @@ def _end(store: Store, key, run, pending, state, reason) -> None:
 def _dataset(data: str) -> datasets.FashionMNIST:
     """The data a race on ``data`` trains on; "auto" must find the full set, never silently the subset."""
     dataset = datasets.load(data, download=False)
-    if data == "auto" and dataset.source == datasets.load("embedded").source:
+    if data == "auto" and dataset.embedded:
         raise datasets.DataError("the full Fashion-MNIST set is not on this server: " + "; ".join(dataset.notes))
     return dataset
 
@@ -480,32 +480,23 @@ def _dataset(data: str) -> datasets.FashionMNIST:
 def data_sources() -> dict:
     """The data a race may train on here, each with where it comes from: "embedded" always, "auto"
     if this server has the full set (found by ``optviz.data.load``, never downloaded)."""
-    found = {"embedded": datasets.load("embedded").source}
-    try:
-        found["auto"] = _dataset("auto").source
-    except datasets.DataError:
-        pass
+    auto = datasets.load("auto", download=False)  # the subset itself when there is no full set
+    found = {"embedded": (auto if auto.embedded else datasets.load("embedded")).source}
+    if not auto.embedded:
+        found["auto"] = auto.source
     return found
 
 
 def _results(config: RaceConfig, records, earlier=None) -> dict:
-    """The results dict run_race returns, rebuilt from its records: ``earlier`` (copied, never
-    changed, since a viewer may be drawing it) extended by ``records``."""
+    """The results dict run_race returns, rebuilt from its records as run_race builds it
+    (``training.add_record``): ``earlier`` (copied, never changed, since a viewer may be drawing
+    it) extended by ``records``."""
     if earlier is None:
-        earlier = {name: {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "epoch_seconds": [],
-                          "diverged_at": None, "smoothed": []} for name in config.optimizers}
+        earlier = empty_results(config.optimizers)
     results = {name: {metric: list(value) if isinstance(value, list) else value for metric, value in result.items()}
                for name, result in earlier.items()}
     for optimizer, record in records:
-        result = results[optimizer]
-        if record["kind"] == "step":
-            result["smoothed"].append([record["epoch_position"], record["loss"]])
-        elif record["kind"] == "epoch":
-            for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                result[metric].append(record[metric])
-            result["epoch_seconds"].append(record["seconds"])
-        else:
-            result["diverged_at"] = record["step"]
+        add_record(results, optimizer, record)
     return results
 
 
