@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
@@ -42,6 +43,16 @@ def wait(until, timeout=10.0):
 
 def ended(store, key, timeout=10.0) -> jobs.Job:
     return wait(lambda: (job := store.job(key)) and not job.running and job, timeout)
+
+
+def read_line(stream, timeout):
+    """The next line of ``stream``, or a failed test after ``timeout`` seconds (never a hang)."""
+    lines = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        pytest.fail(f"nothing read in {timeout} s")
 
 
 def epoch_record(epoch, loss=1.0):
@@ -225,7 +236,7 @@ def test_a_killed_worker_process_is_reported_interrupted(tmp_path):
               "print('training', flush=True)\ntime.sleep(60)\n")
     server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
-        assert server.stdout.readline() == "training\n"
+        assert read_line(server.stdout, timeout=120) == "training\n"
         store = jobs.Store(path)
         assert store.job(config.key()).running
     finally:
