@@ -1,0 +1,20 @@
+"""The examples in the docstrings run and show what they say.
+
+Only these modules: the rest of the tree (ui/, benchmarks/) needs a server or a browser, so pytest's
+--doctest-modules is not turned on for everything.
+"""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["optviz", "optviz.mlp", "optviz.training", "optviz.trajectory"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS, report=True)
+    assert attempted > 0, f"{name} has no examples left to run: drop it from MODULES"
+    assert failed == 0, f"{failed} of {attempted} examples in {name} failed (printed above)"
