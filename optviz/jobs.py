@@ -42,8 +42,9 @@ does not tick. So:
   slides does not stop a race, while a closed tab frees the server within two minutes.
 
 Limits enforced here, whatever a page asks: :class:`RaceConfig`'s own (epochs, batch size,
-network, optimizers), :data:`MAX_RUNNING` race at a time (a race takes one core, the server
-needs the other), data only from :data:`DATA_SOURCES`, and the :data:`KEPT` latest races on disk.
+network, parameters, optimizers, the work of the whole race), :data:`MAX_RUNNING` race at a time
+(a race takes one core, the server needs the other), data only from :data:`DATA_SOURCES`, and the
+:data:`KEPT` latest races on disk.
 """
 
 import json

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz import conclusions, jobs
-from optviz.training import RaceConfig
+from optviz.training import MAX_BATCH_SIZE, MAX_EPOCHS, RaceConfig
 from ui import race
 
 SCRIPT = "from ui import race\nrace.page()\n"
@@ -73,6 +73,17 @@ def test_the_page_opens_on_the_article_preset_with_the_embedded_subset():
     assert at.select_slider(key="race.adam.lr").value == 0.001 and at.slider(key="race.adam.beta2").value == 0.999
     assert any("Press Start" in info.value for info in at.info)
     assert not button(at, "Start").disabled and button(at, "Cancel").disabled
+
+
+def test_the_widgets_cannot_ask_for_more_than_the_race_limits():
+    """The most every widget allows at once is a race RaceConfig accepts (its limits: see training)."""
+    at = opened()
+    optimizers = at.multiselect(key="race.optimizers").options
+    epochs, batch_sizes = at.slider(key="race.epochs"), at.selectbox(key="race.batch_size").options
+    assert len(optimizers) == len(race.ARTICLE.optimizers)
+    assert int(epochs.max) == MAX_EPOCHS and max(map(int, batch_sizes)) <= MAX_BATCH_SIZE
+    RaceConfig(optimizers=race.ARTICLE.optimizers, epochs=int(epochs.max), batch_size=max(map(int, batch_sizes)),
+               hidden=race.ARTICLE.hidden, data="embedded")  # the network is the article's: no widget changes it
 
 
 def test_a_short_race_from_the_page_draws_curves_the_table_and_the_conclusions():
