@@ -13,20 +13,22 @@ processes and would be rewritten whole on every update. Each call opens its own 
 moved aside (``races.sqlite.damaged-<time>``) and a fresh one started; :attr:`Store.notice` says so.
 
 Each race runs in a thread of the process that asked for it. Measured on this shared 2-core
-machine (the article's race on the full set; a page-like loop polling the store and redrawing
-the race figure every second, and redrawing a lab figure), a thread and a "spawn" process train
-equally fast (4.8-5.0 epochs a minute each way: the race holds one core in BLAS and numba, which
-release the GIL), and the page stays as quick or quicker beside a thread: its race redraw took
-20-21 ms (median) beside a thread and 27-31 ms beside a process, a lab redraw 8 ms beside either
-(5 ms idle). A process would add a second interpreter (~150 MB, 1-2 s of imports) and buy only
-a hard kill, which cancel does not need: the race checks for it before every minibatch.
+machine by ``OPTVIZ_DATA_DIR=<the full set> python -m benchmarks.race_worker`` (the article's race
+on the full set beside a page-like loop that, every second, redraws the race figure from the store
+and reruns a lab figure; two rounds of 30 s per mode), a thread and a "spawn" process train
+equally fast (4.7-5.0 epochs a minute in a thread, 5.0 in a process: the race holds one core in
+BLAS and numba, which release the GIL), and the page is as quick beside either: its race redraw
+took 13 ms (median) beside a thread or a process (5 ms idle), a lab rerun 5 ms (4 ms idle). A
+process would add a second interpreter (0.65 s and 165 MB to import optviz and load the race's
+kernels, before the data) and buy only a hard kill, which cancel does not need: the race checks
+for it between minibatches.
 
 Between two minibatches, every :data:`TICK_SECONDS`, the worker writes the race's records into
 the store (one transaction for all the records since the last; a write that fails keeps them for
 the next) and reads whether to stop. Apart from that, a timer thread that lives as long as the
 worker stamps the job's heartbeat every :data:`HEARTBEAT_SECONDS`, also while the worker loads
-the data, compiles the kernels (10 s and more on a cold cache) or evaluates an epoch, when it
-does not tick. So:
+the data, compiles the kernels (5 s for the first race on a cold cache here, idle; longer under
+load) or evaluates an epoch, when it does not tick. So:
 
 * cancel stops the race within about a tick and a minibatch (at :class:`RaceConfig`'s limits, a
   minibatch of all eight models took 0.9 s here); its finished epochs stay in the store;
