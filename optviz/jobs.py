@@ -30,8 +30,9 @@ worker stamps the job's heartbeat every :data:`HEARTBEAT_SECONDS`, also while th
 the data, compiles the kernels (5 s for the first race on a cold cache here, idle; longer under
 load) or evaluates an epoch, when it does not tick. So:
 
-* cancel stops the race within about a tick and a minibatch (at :class:`RaceConfig`'s limits, a
-  minibatch of all eight models took 0.9 s here); its finished epochs stay in the store;
+* cancel stops the race within about a tick and a minibatch, or the validation at an epoch's end
+  (at :class:`RaceConfig`'s limits, a minibatch of all eight models took 0.9 s here); its
+  finished epochs stay in the store;
 * a worker that raises ends its job as "failed" with the error, its records kept;
 * a worker that vanished (its process killed, or the server stopped while its thread ran) is
   noticed by the next look at the job, from its owner's pid and boot id, or, for an owner that
