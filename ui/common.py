@@ -50,6 +50,23 @@ def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: 
     return event
 
 
+#: Widgets keep their values for the whole session: while hidden (an optimizer unticked) and while
+#: another page is open.
+KEEP = dict(persist_state="session")
+
+
+def stops(grid, value) -> list:
+    """A log slider's stops, with the current value among them: a link or a preset may carry a value
+    between the stops, and it is kept as it is, not rounded to the nearest stop."""
+    return sorted({*grid, value})
+
+
+def beta_slider(label: str, key: str, low: float, high: float) -> None:
+    """A β-like slider: fine enough to reach 0.999 (and 0.9999 when the range goes that far)."""
+    step = 0.0001 if high > 0.999 else 0.001
+    st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f", **KEEP)
+
+
 def notices(messages) -> None:
     """What a link asked for that was not used as is: shown, never raised."""
     for message in messages:

@@ -4,8 +4,8 @@ The page is a function of one :class:`~optviz.scenario.Scenario`: the widgets ma
 figures are drawn from it, and its query string is the page's URL, so a link reopens exactly
 this lab. Every number comes from the engine (``optviz``); this module only lays it out.
 
-Every widget keeps its value for the whole session (``persist_state="session"``), also while it
-is hidden (an optimizer unticked, the shared α on) and while another page is open.
+Every widget keeps its value for the whole session (``ui.common.KEEP``), also while it is hidden
+(an optimizer unticked, the shared α on) and while another page is open.
 """
 
 import numpy as np
@@ -18,13 +18,12 @@ from optviz.optimizers import OPTIMIZERS, RANGES
 from optviz.scenario import (LIMITS, LR_GRID, MAX_STEPS, VIEWS, Scenario, from_query, start_window,
                              to_query)
 from optviz.trajectory import best_lr, inspect_step
-from ui.common import notices, show, traced
+from ui.common import KEEP, beta_slider, notices, show, stops, traced
 
 EPSILON_GRID = (0.0, *(10.0 ** e for e in range(-12, 1)))
 VIEW_NAMES = {"contour": "Map", "surface": "3D", "animation": "Animation"}
 TOLERANCE = 0.01  # of the window's width: "reached" a minimum
 MAP_GRID = 100  # contour points a side: the browser redraws the map faster than at the default 140
-KEEP = dict(persist_state="session")
 
 
 def _key(optimizer: str, name: str) -> str:
@@ -80,12 +79,6 @@ def _start_picking() -> None:
     st.session_state.clicked = None  # a new pick: any point may be clicked, also the last one
 
 
-def _options(grid, value) -> list:
-    """A log slider's stops, with the current value among them: a link or a preset may carry an α
-    between the stops, and it is kept as it is, not rounded to the nearest stop."""
-    return sorted({*grid, value})
-
-
 def _controls() -> None:
     state = st.session_state
     st.selectbox("Surface", list(surfaces.SURFACES), key="surface", on_change=_follow_surface,
@@ -104,7 +97,7 @@ def _controls() -> None:
              format_func={"keras": "Keras", "torch": "PyTorch"}.get, **KEEP)
     st.toggle("Same α for all", key="same_lr", **KEEP)
     if state.same_lr:
-        st.select_slider("α (all optimizers)", _options(LR_GRID, state.lr), key="lr", format_func=figures.number,
+        st.select_slider("α (all optimizers)", stops(LR_GRID, state.lr), key="lr", format_func=figures.number,
                          **KEEP)
     for optimizer in state.optimizers:
         entry = OPTIMIZERS[optimizer]
@@ -119,20 +112,14 @@ def _hyper_widget(optimizer: str, name: str) -> None:
     key, label = _key(optimizer, name), f"{figures.symbol(name)} ({RANGES[name].meaning})"
     value = st.session_state[key]
     if name == "lr":
-        st.select_slider(f"α: {OPTIMIZERS[optimizer].title}", _options(LR_GRID, value), key=key,
+        st.select_slider(f"α: {OPTIMIZERS[optimizer].title}", stops(LR_GRID, value), key=key,
                          format_func=figures.number, **KEEP)
     elif name == "epsilon":
-        st.select_slider(label, _options(EPSILON_GRID, value), key=key, format_func=figures.number, **KEEP)
+        st.select_slider(label, stops(EPSILON_GRID, value), key=key, format_func=figures.number, **KEEP)
     elif name in ("initial_accumulator", "momentum_decay"):
         st.number_input(label, *LIMITS[name], key=key, format="%.4g", **KEEP)
     else:
-        slider(label, key, *LIMITS[name])
-
-
-def slider(label: str, key: str, low: float, high: float) -> None:
-    """A β-like slider: fine enough to reach 0.999 (and 0.9999 when the range goes that far)."""
-    step = 0.0001 if high > 0.999 else 0.001
-    st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f", **KEEP)
+        beta_slider(label, key, *LIMITS[name])
 
 
 def _traces(scenario: Scenario) -> list:

@@ -14,7 +14,7 @@ from optviz import conclusions, export, figures, jobs
 from optviz.optimizers import OPTIMIZERS
 from optviz.scenario import LIMITS, LR_GRID
 from optviz.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, RaceConfig
-from ui.common import show
+from ui.common import KEEP, beta_slider, show, stops
 
 #: How often the live curves are redrawn while a race runs (seconds). The article's race on the
 #: full set writes a point of its smoothed loss about every second and ends an epoch every 15-20 s
@@ -74,29 +74,25 @@ def _controls(sources: dict) -> None:
     st.button("The article's figure 16", icon=":material/restart_alt:", on_click=_article,
               help=f"All {len(ARTICLE.optimizers)} optimizers with the article's settings: {settings}, batch "
                    f"{ARTICLE.batch_size}, {ARTICLE.epochs} epochs.")
-    st.radio("Data", list(sources), key=_key("data"), format_func=DATA_NAMES.get, captions=list(sources.values()))
+    st.radio("Data", list(sources), key=_key("data"), format_func=DATA_NAMES.get, captions=list(sources.values()),
+             **KEEP)
     if len(sources) == 1:
         st.caption("The full set is not on this server: put its four IDX files in ~/.keras/datasets/fashion-mnist "
                    "or a directory named by OPTVIZ_DATA_DIR.")
-    st.multiselect("Optimizers", list(OPTIMIZERS), key=_key("optimizers"), format_func=lambda o: OPTIMIZERS[o].title)
-    st.slider("Epochs", 1, MAX_EPOCHS, key=_key("epochs"))
+    st.multiselect("Optimizers", list(OPTIMIZERS), key=_key("optimizers"), format_func=lambda o: OPTIMIZERS[o].title,
+                   **KEEP)
+    st.slider("Epochs", 1, MAX_EPOCHS, key=_key("epochs"), **KEEP)
     left, right = st.columns(2)
-    left.selectbox("Batch size", BATCH_SIZES, key=_key("batch_size"))
-    right.number_input("Seed", 0, MAX_SEED, key=_key("seed"))
+    left.selectbox("Batch size", BATCH_SIZES, key=_key("batch_size"), **KEEP)
+    right.number_input("Seed", 0, MAX_SEED, key=_key("seed"), **KEEP)
     for optimizer in state[_key("optimizers")]:
         with st.expander(OPTIMIZERS[optimizer].title, expanded=False):
             for name in _tuned(optimizer):
-                key = _key(f"{optimizer}.{name}")
-                # Streamlit forgets the state of widgets not drawn in a run: an optimizer picked again
-                # starts from the article's values.
-                state.setdefault(key, ARTICLE.hyper_for(optimizer)[name])
-                label = f"{figures.symbol(name)}: {OPTIMIZERS[optimizer].title}"
+                key, label = _key(f"{optimizer}.{name}"), f"{figures.symbol(name)}: {OPTIMIZERS[optimizer].title}"
                 if name == "lr":
-                    st.select_slider(label, LR_GRID, key=key, format_func=figures.number)
+                    st.select_slider(label, stops(LR_GRID, state[key]), key=key, format_func=figures.number, **KEEP)
                 else:
-                    low, high = LIMITS[name]
-                    step = 0.0001 if high > 0.999 else 0.001
-                    st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f")
+                    beta_slider(label, key, *LIMITS[name])
 
 
 def _config() -> RaceConfig:
@@ -114,7 +110,7 @@ def page() -> None:
                f"{' and '.join(map(str, ARTICLE.hidden))} units) learns Fashion-MNIST with each optimizer, on the same "
                "minibatches from the same first weights.")
     sources = _data_sources()
-    if _key("optimizers") not in state:  # a new session (or one back from another page)
+    if _key("optimizers") not in state:  # a new session
         _load(ARTICLE)
     if state[_key("data")] not in sources:
         state[_key("data")] = "embedded"
@@ -124,15 +120,18 @@ def page() -> None:
         st.info("Pick at least one optimizer in the sidebar.")
         return
     try:
+        config = _config()
+    except ValueError as error:
+        st.error(f"These settings cannot be raced: {error}")
+        return
+    try:
         store = _store(str(jobs.default_path()))
         if store.notice:
             st.warning(store.notice, icon=":material/build:")
-        _race(store, _config())
+        _race(store, config)
     except sqlite3.Error as error:
         _store.clear()  # the next run opens the file again, moving it aside if it is damaged
         st.error(f"The race store failed ({error}). Reload the page to try again.")
-    except ValueError as error:
-        st.error(f"These settings cannot be raced: {error}")
 
 
 def _race(store: jobs.Store, config: RaceConfig) -> None:
