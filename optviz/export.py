@@ -103,9 +103,10 @@ def to_svg(fig, *, width=None, height=None) -> bytes:
 
 
 def to_html(fig) -> str:
-    """A standalone page with plotly.js inside: it opens offline, animations and all."""
+    """A standalone page with plotly.js inside: it opens offline, animations and all, and its
+    camera button downloads an SVG, so a slide gets a vector figure with no Chromium anywhere."""
     return pio.to_html(fig, include_plotlyjs=True, full_html=True, include_mathjax=False,
-                       config=plotly_config(fig))
+                       config=plotly_config(fig, image="svg"))
 
 
 def traces_csv(traces) -> str:

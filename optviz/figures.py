@@ -22,6 +22,7 @@ for us: tests/test_figures.py re-validates every builder's output and compares.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -253,7 +254,10 @@ def _power_of_ten(exponent: float) -> str:
     return "10" + str(int(exponent)).translate(_SUPERSCRIPTS)
 
 
+@lru_cache(maxsize=64)
 def _grid(surface, domain, resolution):
+    """The surface's heights on a grid, computed once per surface, window and resolution: a rerun
+    that moves a slider redraws the runs, not the surface. (Callers only read the arrays.)"""
     xs, ys, values = surfaces.grid(surface, resolution, domain)
     height = _Height(surface, values)
     return xs, ys, height(values).astype(np.float32), height
@@ -766,11 +770,12 @@ def figure_name(fig: go.Figure) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "optviz"
 
 
-def plotly_config(fig: go.Figure) -> dict:
-    """The ``config`` for ``st.plotly_chart``: the camera button downloads a slide-sized PNG at
-    3× (sharp on a projector) named after the figure, with no server involved; no Plotly logo."""
+def plotly_config(fig: go.Figure, image: str = "png") -> dict:
+    """The Plotly ``config`` of a shown figure: the camera button downloads a slide-sized image,
+    a PNG at 3× (sharp on a projector) or an SVG, named after the figure and made in the browser
+    with no server involved; no Plotly logo."""
     return {
         "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "filename": figure_name(fig), "scale": IMAGE_SCALE,
+        "toImageButtonOptions": {"format": image, "filename": figure_name(fig), "scale": IMAGE_SCALE,
                                  "width": SLIDE[0], "height": SLIDE[1]},
     }

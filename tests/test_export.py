@@ -24,7 +24,7 @@ def test_html_is_standalone(runs):
     assert "<html>" in page and page.rstrip().endswith("</html>")
     assert re.search(r"plotly\.js v\d", page) and len(page) > 3_000_000  # plotly.js itself is inside
     assert not re.search(r"<script[^>]+src=", page)  # nothing fetched: it opens offline
-    assert '"displaylogo": false' in page  # the same config as on screen
+    assert '"displaylogo": false' in page and '"format": "svg"' in page  # its camera gives an SVG, offline
     assert '"frames"' in page or "addFrames" in page  # the animation travels with it
 
 
