@@ -257,10 +257,13 @@ def _power_of_ten(exponent: float) -> str:
 @lru_cache(maxsize=64)
 def _grid(surface, domain, resolution):
     """The surface's heights on a grid, computed once per surface, window and resolution: a rerun
-    that moves a slider redraws the runs, not the surface. (Callers only read the arrays.)"""
+    that moves a slider redraws the runs, not the surface. The arrays are read-only: shared."""
     xs, ys, values = surfaces.grid(surface, resolution, domain)
     height = _Height(surface, values)
-    return xs, ys, height(values).astype(np.float32), height
+    arrays = xs, ys, height(values).astype(np.float32)
+    for array in arrays:
+        array.flags.writeable = False
+    return (*arrays, height)
 
 
 def _window(surface, domain):
