@@ -416,7 +416,7 @@ def surface_3d(traces, surface=None, *, domain=None, title=None, resolution=GRID
         contours=dict(z=dict(show=True, color="#7a8290", width=1)),
         hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{height.hover} = %{{z:.3g}}<extra></extra>",
     ))
-    for trace, text, (line, marker) in zip(traces, labels(traces), _styles(traces)):
+    for trace, text, (line, _) in zip(traces, labels(traces), _styles(traces)):
         steps = _drawn(trace)
         x, y = trace.path[steps, 0], trace.path[steps, 1]
         # WebGL draws nothing at all if one point is astronomically far: cut paths at the window.
@@ -569,7 +569,7 @@ def race_animation(traces, surface=None, *, domain=None, title=None, frames=FRAM
     data = spec["data"]
     data.append(_contour_trace(xs, ys, heights, height, scale=False))
     moving = []
-    for trace, text, (line, marker) in zip(traces, labels(traces), _styles(traces)):
+    for trace, text, (line, _) in zip(traces, labels(traces), _styles(traces)):
         moving += [len(data), len(data) + 1]  # its trail and its ball
         start = trace.path[:1]
         data.append(dict(type="scatter", x=start[:, 0], y=start[:, 1], mode="lines", name=text, legendgroup=text,

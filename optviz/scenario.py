@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 import surfaces
-from optviz.optimizers import CONVENTIONS, OPTIMIZERS, RANGES, resolve
+from optviz.optimizers import CONVENTIONS, OPTIMIZERS, resolve
 
 #: What the lab allows, tighter than the engine's own limits because every slider move reruns it;
 #: the sliders use the same ranges.
@@ -115,18 +115,14 @@ def from_query(query: dict) -> tuple[Scenario, list[str]]:
     values = {}
     query = {k: (v[-1] if isinstance(v, list) else v) for k, v in dict(query).items()}
 
-    surface = query.pop("surface", Scenario.surface)
-    if surface not in surfaces.SURFACES:
-        notices.append(f"Unknown surface {surface!r} ignored; the surfaces are: {', '.join(surfaces.SURFACES)}.")
-        surface = Scenario.surface
-    values["surface"] = surface
-
-    if "convention" in query:
-        convention = query.pop("convention")
-        if convention in CONVENTIONS:
-            values["convention"] = convention
-        else:
-            notices.append(f"Unknown convention {convention!r} ignored; use keras or torch.")
+    for name, allowed in (("surface", surfaces.SURFACES), ("convention", CONVENTIONS), ("view", VIEWS)):
+        if name in query:
+            value = query.pop(name)
+            if value in allowed:
+                values[name] = value
+            else:
+                notices.append(f"Unknown {name} {value!r} ignored; the {name}s are: {', '.join(allowed)}.")
+    surface = values.get("surface", Scenario.surface)
 
     if "opt" in query:
         names = [n for n in query.pop("opt").split(",") if n]
@@ -139,12 +135,6 @@ def from_query(query: dict) -> tuple[Scenario, list[str]]:
 
     if "steps" in query:
         values["steps"] = _clamped_int(query.pop("steps"), "steps", 1, MAX_STEPS, notices, Scenario.steps)
-    if "view" in query:
-        view = query.pop("view")
-        if view in VIEWS:
-            values["view"] = view
-        else:
-            notices.append(f"Unknown view {view!r} ignored; the views are: {', '.join(VIEWS)}.")
     if "present" in query:
         raw = query.pop("present")
         values["present"] = presenting(raw)
