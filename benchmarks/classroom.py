@@ -22,7 +22,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.server import app_server
-from optviz.figures import number
+from optviz.plots import number
 from optviz.scenario import LR_GRID
 
 SLIDER = "α (all optimizers)"

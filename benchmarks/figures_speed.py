@@ -29,11 +29,11 @@ import time
 import numpy as np
 import plotly.io as pio
 
-from optviz import figures, trace
+from optviz import plots, trace
 from optviz.presets import PRESETS
 
 
-def _inputs(figures=figures) -> dict:
+def _inputs(figures=plots) -> dict:
     """Each builder of the ``figures`` module with its typical input, as a zero-argument call."""
     lab = [trace("rosenbrock", "sgd", steps=300, lr=0.001), trace("rosenbrock", "sgd", steps=300, lr=0.01),
            trace("rosenbrock", "adam", steps=300), trace("rosenbrock", "adam", steps=300, lr=0.05)]
@@ -50,14 +50,14 @@ def _inputs(figures=figures) -> dict:
         for optimizer in ("sgd", "momentum", "rmsprop", "adam")
     }
     return {
-        "contour": lambda: figures.contour(lab),
-        "surface_3d": lambda: figures.surface_3d(lab),
-        "loss_curves": lambda: figures.loss_curves(lab),
-        "distance_curves": lambda: figures.distance_curves(lab),
-        "race_animation": lambda: figures.race_animation(lab),
-        "ball": lambda: figures.ball(lab),
-        "learning_rates": lambda: figures.learning_rates(rates, names),
-        "training_race": lambda: figures.training_race(race, hyper={o: {"lr": 0.001} for o in race}),
+        "contour": lambda: plots.contour(lab),
+        "surface_3d": lambda: plots.surface_3d(lab),
+        "loss_curves": lambda: plots.loss_curves(lab),
+        "distance_curves": lambda: plots.distance_curves(lab),
+        "race_animation": lambda: plots.race_animation(lab),
+        "ball": lambda: plots.ball(lab),
+        "learning_rates": lambda: plots.learning_rates(rates, names),
+        "training_race": lambda: plots.training_race(race, hyper={o: {"lr": 0.001} for o in race}),
     }
 
 

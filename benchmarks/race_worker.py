@@ -3,10 +3,10 @@
     OPTVIZ_DATA_DIR=/path/to/fashion-mnist python -m benchmarks.race_worker [--seconds 30] [--rounds 2]
 
 Runs the article's race (all eight optimizers, batch 32) on the full Fashion-MNIST set, which must
-be where ``optviz.data.load`` finds it, in three modes, one after the other, each for ``--seconds``:
+be where ``optviz.race.data.load`` finds it, in three modes, one after the other, each for ``--seconds``:
 
 * idle: no race; the page's work only (its race figure drawn from a small made-up result);
-* thread: the race in a thread of this process, started by ``optviz.jobs.Store.start``, as the
+* thread: the race in a thread of this process, started by ``optviz.race.jobs.Store.start``, as the
   server runs it;
 * process: the same race started from a "spawn" child process instead.
 
@@ -15,7 +15,7 @@ build the race figure, serialise it) and a lab rerun (four traces on Rosenbrock 
 figure). Each mode prints the median and max of both, in ms, the seconds until the race's first
 point, and the race's speed in epochs a minute. ``--rounds`` repeats the three modes, so that load
 from other processes hits all of them. It ends with the cost of a second interpreter: the seconds
-and the peak memory of a fresh ``python`` that imports optviz.jobs and loads the race's kernels.
+and the peak memory of a fresh ``python`` that imports optviz.race.jobs and loads the race's kernels.
 
 A run takes about 3 × rounds × seconds (3 minutes by default), on a machine left otherwise alone.
 """
@@ -33,8 +33,9 @@ from pathlib import Path
 
 import optviz
 import surfaces
-from optviz import figures, jobs
-from optviz.training import RaceConfig
+from optviz import plots
+from optviz.race import jobs
+from optviz.race.training import RaceConfig
 
 #: The article's race on the full set.
 CONFIG = RaceConfig(data="auto")
@@ -44,9 +45,9 @@ MODES = ("idle", "thread", "process")
 #: seconds it took and the process's peak memory (VmHWM: ru_maxrss would count the parent's).
 WORKER_START = """import re, time
 began = time.perf_counter()
-from optviz import jobs
-from optviz.mlp_bench import random_split
-from optviz.training import RaceConfig, run_race
+from optviz.race import jobs
+from benchmarks.mlp import random_split
+from optviz.race.training import RaceConfig, run_race
 run_race(RaceConfig(hidden=(16,), epochs=1, data="embedded"), random_split(64, 1))
 peak = re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)
 print(time.perf_counter() - began, int(peak) / 1024)
@@ -68,14 +69,14 @@ def _fragment(store: jobs.Store, key: str):
         name: {"loss": [1.0] * 5, "accuracy": [0.5] * 5, "val_loss": [1.0] * 5, "val_accuracy": [0.5] * 5,
                "epoch_seconds": [1.0] * 5, "diverged_at": None, "smoothed": [[i / 30, 1.0] for i in range(150)]}
         for name in ("sgd", "adam")}
-    figures.training_race(results).to_json()
+    plots.training_race(results).to_json()
     return job
 
 
 def _lab_rerun() -> None:
     """A lab rerun: four optimizers on Rosenbrock and their contour figure."""
     traces = [optviz.trace("rosenbrock", name, steps=300, lr=0.001) for name in ("sgd", "momentum", "rmsprop", "adam")]
-    figures.contour(traces, surfaces.get("rosenbrock")).to_json()
+    plots.contour(traces, surfaces.get("rosenbrock")).to_json()
 
 
 def measure(mode: str, seconds: float) -> None:
@@ -131,7 +132,7 @@ def second_interpreter(runs: int = 3) -> None:
         took, peak = map(float, out.stdout.split())
         seconds.append(took)
         megabytes.append(peak)
-    print(f"a second interpreter, to import optviz.jobs and load the race's kernels: {statistics.median(seconds):.2f} s "
+    print(f"a second interpreter, to import optviz.race.jobs and load the race's kernels: {statistics.median(seconds):.2f} s "
           f"and {statistics.median(megabytes):.0f} MB at its peak (median of {runs}; the data comes on top)")
 
 

@@ -14,7 +14,7 @@ import statistics
 import time
 
 from benchmarks.server import CHART, app_server, browser
-from optviz.figures import number
+from optviz.plots import number
 from optviz.scenario import LR_GRID
 
 START = LR_GRID.index(0.001)

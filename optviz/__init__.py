@@ -5,15 +5,15 @@
 >>> t.path.shape
 (301, 2)
 
-The engine is imported on first use, so that ``import optviz.data`` (say) does not pay for
+The engine is imported on first use, so that ``import optviz.race.data`` (say) does not pay for
 numba and the kernels.
 """
 
 _EXPORTS = {
-    "trace": "optviz.trajectory",
-    "trace_batch": "optviz.trajectory",
-    "Trace": "optviz.trajectory",
-    "Batch": "optviz.trajectory",
+    "trace": "optviz.engine.trajectory",
+    "trace_batch": "optviz.engine.trajectory",
+    "Trace": "optviz.engine.trajectory",
+    "Batch": "optviz.engine.trajectory",
     "OPTIMIZERS": "optviz.optimizers",
     "SURFACES": "surfaces",
 }

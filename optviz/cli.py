@@ -16,7 +16,7 @@ from optviz.optimizers import CONVENTIONS, HYPER_NAMES, OPTIMIZERS
 
 def _trace(args) -> int:
     import surfaces
-    from optviz.trajectory import trace
+    from optviz.engine.trajectory import trace
 
     hyper = {name: getattr(args, name) for name in HYPER_NAMES if getattr(args, name) is not None}
     start = tuple(args.start) if args.start else None
@@ -49,7 +49,7 @@ def _trace(args) -> int:
 
 def _train(args) -> int:
     from optviz.optimizers import get
-    from optviz.training import RaceConfig
+    from optviz.race.training import RaceConfig
 
     names = tuple(OPTIMIZERS) if args.optimizers == "all" else tuple(n.strip() for n in args.optimizers.split(","))
     hyper = {}
@@ -105,8 +105,8 @@ def _json_target(path: str):
 
 def _race(config) -> dict:
     """Train ``config`` with a progress bar, print the summary; return the document --json writes."""
-    from optviz import data
-    from optviz.training import run_race, summary, text_progress
+    from optviz.race import data
+    from optviz.race.training import run_race, summary, text_progress
 
     dataset = data.load(config.data, progress=data.text_progress())
     split = data.split(dataset)
@@ -123,12 +123,13 @@ def _race(config) -> dict:
 
 
 def _bench(args) -> int:
-    if args.mlp:
-        from optviz import mlp_bench as bench
-    else:
-        from optviz import bench
-
-    bench.main(quick=args.quick)
+    try:  # the benchmarks live beside the package, in a checkout of optviz
+        from benchmarks import engine, mlp
+    except ImportError:
+        print("error: the benchmarks are not here: run `python -m optviz bench` from a checkout of optviz",
+              file=sys.stderr)
+        return 2
+    (mlp if args.mlp else engine).main(quick=args.quick)
     return 0
 
 

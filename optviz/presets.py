@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 import surfaces
-from optviz import figures
-from optviz.figures import number
+from optviz import plots
+from optviz.plots import number
 from optviz.optimizers import OPTIMIZERS
-from optviz.trajectory import trace
+from optviz.engine.trajectory import trace
 
-#: What a preset can show; each is the builder of the same name in ``optviz.figures``.
+#: What a preset can show; each is the builder of the same name in ``optviz.plots``.
 VIEWS = ("contour", "surface_3d", "loss_curves", "distance_curves", "race_animation", "ball", "learning_rates")
 
 
@@ -89,12 +89,12 @@ class Preset:
         traces = traces if traces is not None else self.traces()
         title = f"Fig. {self.number}: {self.title}"
         if view == "ball":
-            return figures.ball(traces, self.direction, domain=self.domain, title=title)
+            return plots.ball(traces, self.direction, domain=self.domain, title=title)
         if view == "learning_rates":
-            return figures.learning_rates(traces, [r.name for r in self.runs], title=title)
+            return plots.learning_rates(traces, [r.name for r in self.runs], title=title)
         if view in ("contour", "surface_3d", "race_animation"):
-            return getattr(figures, view)(traces, domain=self.domain, title=title)
-        return getattr(figures, view)(traces, title=title)
+            return getattr(plots, view)(traces, domain=self.domain, title=title)
+        return getattr(plots, view)(traces, title=title)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def _overshoots(traces) -> Verdict:
 def _learning_rates(traces) -> Verdict:
     """Very high, high, low and good α, in that order (the article's figure 4)."""
     very_high, high, low, good = traces
-    floor = figures.lowest(surfaces.get(good.surface))
+    floor = plots.lowest(surfaces.get(good.surface))
     start = good.loss[0] - floor
     target = 1e-3 * start
 

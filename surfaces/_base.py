@@ -16,9 +16,9 @@ class Minimum:
 class Surface:
     """One test function.
 
-    ``f(x, y)`` and ``grad(x, y) -> (∂J/∂x, ∂J/∂y)`` are numba functions compiled into the
-    engine's kernels; call them from Python through :func:`surfaces.evaluate`, not directly
-    (each direct call from Python would compile a copy of its own).
+    ``f(x, y)`` and ``grad(x, y) -> (∂J/∂x, ∂J/∂y)`` are plain Python functions of two floats,
+    written with operations numba can compile: the engine compiles them into its kernels
+    (``optviz.engine.kernels``), and evaluates them on arrays with ``optviz.engine.evaluate``.
     """
 
     name: str

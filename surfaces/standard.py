@@ -5,18 +5,15 @@ import math
 
 import numpy as np
 
-from optviz._jit import inner
 from surfaces._base import Minimum, Surface
 
 TAU = 2.0 * math.pi
 
 
-@inner
 def rosenbrock_f(x, y):
     return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
 
 
-@inner
 def rosenbrock_grad(x, y):
     return -2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)
 
@@ -35,12 +32,10 @@ ROSENBROCK = Surface(
 )
 
 
-@inner
 def beale_f(x, y):
     return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y * y) ** 2 + (2.625 - x + x * y**3) ** 2
 
 
-@inner
 def beale_grad(x, y):
     a = 1.5 - x + x * y
     b = 2.25 - x + x * y * y
@@ -64,12 +59,10 @@ BEALE = Surface(
 )
 
 
-@inner
 def himmelblau_f(x, y):
     return (x * x + y - 11.0) ** 2 + (x + y * y - 7.0) ** 2
 
 
-@inner
 def himmelblau_grad(x, y):
     a = x * x + y - 11.0
     b = x + y * y - 7.0
@@ -95,12 +88,10 @@ HIMMELBLAU = Surface(
 )
 
 
-@inner
 def booth_f(x, y):
     return (x + 2.0 * y - 7.0) ** 2 + (2.0 * x + y - 5.0) ** 2
 
 
-@inner
 def booth_grad(x, y):
     a = x + 2.0 * y - 7.0
     b = 2.0 * x + y - 5.0
@@ -121,12 +112,10 @@ BOOTH = Surface(
 )
 
 
-@inner
 def rastrigin_f(x, y):
     return 20.0 + x * x - 10.0 * np.cos(TAU * x) + y * y - 10.0 * np.cos(TAU * y)
 
 
-@inner
 def rastrigin_grad(x, y):
     return 2.0 * x + 10.0 * TAU * np.sin(TAU * x), 2.0 * y + 10.0 * TAU * np.sin(TAU * y)
 
@@ -162,13 +151,11 @@ RASTRIGIN = Surface(
 )
 
 
-@inner
 def ackley_f(x, y):
     r = np.sqrt(0.5 * (x * x + y * y))
     return -20.0 * np.exp(-0.2 * r) - np.exp(0.5 * (np.cos(TAU * x) + np.cos(TAU * y))) + math.e + 20.0
 
 
-@inner
 def ackley_grad(x, y):
     r = np.sqrt(0.5 * (x * x + y * y))
     radial = 2.0 * np.exp(-0.2 * r) / r if r > 0.0 else 0.0  # d/dx of the first term is radial·x
@@ -189,12 +176,10 @@ ACKLEY = Surface(
 )
 
 
-@inner
 def six_hump_camel_f(x, y):
     return (4.0 - 2.1 * x * x + x**4 / 3.0) * x * x + x * y + (4.0 * y * y - 4.0) * y * y
 
 
-@inner
 def six_hump_camel_grad(x, y):
     return 8.0 * x - 8.4 * x**3 + 2.0 * x**5 + y, x - 8.0 * y + 16.0 * y**3
 
@@ -219,12 +204,10 @@ SIX_HUMP_CAMEL = Surface(
 )
 
 
-@inner
 def styblinski_tang_f(x, y):
     return 0.5 * (x**4 - 16.0 * x * x + 5.0 * x + y**4 - 16.0 * y * y + 5.0 * y)
 
 
-@inner
 def styblinski_tang_grad(x, y):
     return 2.0 * x**3 - 16.0 * x + 2.5, 2.0 * y**3 - 16.0 * y + 2.5
 
@@ -249,7 +232,6 @@ STYBLINSKI_TANG = Surface(
 )
 
 
-@inner
 def goldstein_price_f(x, y):
     u = x + y + 1.0
     p = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
@@ -258,7 +240,6 @@ def goldstein_price_f(x, y):
     return (1.0 + u * u * p) * (30.0 + w * w * q)
 
 
-@inner
 def goldstein_price_grad(x, y):
     u = x + y + 1.0
     p = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y

@@ -2,16 +2,13 @@
 
 import numpy as np
 
-from optviz._jit import inner
 from surfaces._base import Minimum, Surface
 
 
-@inner
 def bowl_f(x, y):
     return x * x + y * y
 
 
-@inner
 def bowl_grad(x, y):
     return 2.0 * x, 2.0 * y
 
@@ -29,12 +26,10 @@ BOWL = Surface(
 )
 
 
-@inner
 def ravine_f(x, y):
     return 0.05 * x * x + 2.0 * y * y
 
 
-@inner
 def ravine_grad(x, y):
     return 0.1 * x, 4.0 * y
 
@@ -52,12 +47,10 @@ RAVINE = Surface(
 )
 
 
-@inner
 def saddle_f(x, y):
     return x * x - y * y + 0.25 * y**4
 
 
-@inner
 def saddle_grad(x, y):
     return 2.0 * x, -2.0 * y + y**3
 
@@ -77,12 +70,10 @@ SADDLE = Surface(
 )
 
 
-@inner
 def multi_minima_f(x, y):
     return x**4 - 4.0 * x * x + x + 2.0 * y * y
 
 
-@inner
 def multi_minima_grad(x, y):
     return 4.0 * x**3 - 8.0 * x + 1.0, 4.0 * y
 
@@ -111,12 +102,10 @@ MULTI_MINIMA = Surface(
 )
 
 
-@inner
 def plateau_f(x, y):
     return 1.0 - np.exp(-0.5 * (x * x + y * y))
 
 
-@inner
 def plateau_grad(x, y):
     e = np.exp(-0.5 * (x * x + y * y))
     return x * e, y * e

@@ -1,4 +1,4 @@
-"""Rebuild the Fashion-MNIST subset that ships inside optviz (optviz/datasets/fashion-mnist/).
+"""Rebuild the Fashion-MNIST subset that ships inside optviz (optviz/race/datasets/fashion-mnist/).
 
 The subset lets the MLP part run on a machine with neither the full dataset nor a network. It
 takes the same number of random images from every class, with a fixed seed so that rebuilding
@@ -19,7 +19,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script, from anywhere
 
-from optviz.data import (  # noqa: E402
+from optviz.race.data import (  # noqa: E402
     CLASSES,
     TEST_IMAGES,
     TEST_LABELS,

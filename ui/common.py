@@ -3,7 +3,8 @@
 import streamlit as st
 
 import optviz
-from optviz import export, figures
+from optviz import plots
+from optviz.plots import export
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -28,7 +29,7 @@ def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: 
     the figure's own slide size: ``height`` sizes the chart on the page only.
     """
     event = st.plotly_chart(
-        fig, theme=None, config=figures.plotly_config(fig), key=key, height=height,
+        fig, theme=None, config=plots.plotly_config(fig), key=key, height=height,
         on_select="rerun" if selectable else "ignore", selection_mode="points",
     )
     with st.popover("Export", icon=":material/download:"):

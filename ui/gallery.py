@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from optviz import export
+from optviz.plots import export
 from optviz.optimizers import OPTIMIZERS
 from optviz.presets import PRESETS
 from optviz.scenario import Scenario

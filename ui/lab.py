@@ -13,11 +13,12 @@ import pandas as pd
 import streamlit as st
 
 import surfaces
-from optviz import export, figures
+from optviz import plots
+from optviz.plots import export
 from optviz.optimizers import OPTIMIZERS, RANGES
 from optviz.scenario import (LIMITS, LR_GRID, MAX_STEPS, VIEWS, Scenario, from_query, start_window,
                              to_query)
-from optviz.trajectory import best_lr, inspect_step
+from optviz.engine.trajectory import best_lr, inspect_step
 from ui.common import KEEP, beta_slider, notices, show, stops, traced
 
 EPSILON_GRID = (0.0, *(10.0 ** e for e in range(-12, 1)))
@@ -97,7 +98,7 @@ def _controls() -> None:
              format_func={"keras": "Keras", "torch": "PyTorch"}.get, **KEEP)
     st.toggle("Same α for all", key="same_lr", **KEEP)
     if state.same_lr:
-        st.select_slider("α (all optimizers)", stops(LR_GRID, state.lr), key="lr", format_func=figures.number,
+        st.select_slider("α (all optimizers)", stops(LR_GRID, state.lr), key="lr", format_func=plots.number,
                          **KEEP)
     for optimizer in state.optimizers:
         entry = OPTIMIZERS[optimizer]
@@ -109,13 +110,13 @@ def _controls() -> None:
 
 
 def _hyper_widget(optimizer: str, name: str) -> None:
-    key, label = _key(optimizer, name), f"{figures.symbol(name)} ({RANGES[name].meaning})"
+    key, label = _key(optimizer, name), f"{plots.symbol(name)} ({RANGES[name].meaning})"
     value = st.session_state[key]
     if name == "lr":
         st.select_slider(f"α: {OPTIMIZERS[optimizer].title}", stops(LR_GRID, value), key=key,
-                         format_func=figures.number, **KEEP)
+                         format_func=plots.number, **KEEP)
     elif name == "epsilon":
-        st.select_slider(label, stops(EPSILON_GRID, value), key=key, format_func=figures.number, **KEEP)
+        st.select_slider(label, stops(EPSILON_GRID, value), key=key, format_func=plots.number, **KEEP)
     elif name in ("initial_accumulator", "momentum_decay"):
         st.number_input(label, *LIMITS[name], key=key, format="%.4g", **KEEP)
     else:
@@ -132,13 +133,13 @@ def _results(scenario: Scenario, traces) -> pd.DataFrame:
     surface = surfaces.get(scenario.surface)
     tolerance = TOLERANCE * (surface.domain[0][1] - surface.domain[0][0])
     rows = []
-    for trace, label in zip(traces, figures.labels(traces)):
+    for trace, label in zip(traces, plots.labels(traces)):
         minimum, step = trace.arrival(tolerance) if trace.diverged_at is None else (None, None)
         rows.append({
             "run": label,
             "final loss": float(trace.loss[-1]),
             "minimum reached": minimum.kind if minimum else "none",
-            f"first step within {figures.number(tolerance)}": step,
+            f"first step within {plots.number(tolerance)}": step,
             "diverged at step": trace.diverged_at,
         })
     return pd.DataFrame(rows)
@@ -161,7 +162,7 @@ def _inspected(surface, optimizer, start, steps, convention, settings, t):
 
 
 def _inspector(scenario: Scenario) -> None:
-    """One step of one optimizer: every quantity with its numbers (optviz.trajectory.inspect_step)."""
+    """One step of one optimizer: every quantity with its numbers (optviz.engine.trajectory.inspect_step)."""
     left, right = st.columns([1, 2])
     optimizer = left.selectbox("Optimizer", scenario.optimizers, format_func=lambda o: OPTIMIZERS[o].title,
                                key="inspect_optimizer")
@@ -175,7 +176,7 @@ def _inspector(scenario: Scenario) -> None:
     st.dataframe(pd.DataFrame([(f"${k}$", *np.broadcast_to(v, 2)) for k, v in quantities.items()],
                               columns=["quantity", "x", "y"]), hide_index=True, width="stretch")
     before, taken, after = quantities[r"\theta_{t-1}"], quantities["step"], quantities[r"\theta_t"]
-    numbers = [f"({figures.number(v[0])},\\ {figures.number(v[1])})" for v in (before, taken, after)]
+    numbers = [f"({plots.number(v[0])},\\ {plots.number(v[1])})" for v in (before, taken, after)]
     st.latex(rf"\theta_{{{step}}} = {numbers[0]} - {numbers[1]} = {numbers[2]}")
     if agrees:
         st.caption("The readable rule above and the compiled kernel agree at this step.")
@@ -192,7 +193,7 @@ def _tune(scenario: Scenario) -> None:
         lr, loss = best_lr(scenario.surface, optimizer, LR_GRID, scenario.start_point, scenario.steps,
                            scenario.convention, **settings)
         state[_key(optimizer, "lr")] = lr
-        picked.append(f"{OPTIMIZERS[optimizer].title}: α = {figures.number(lr)} (final loss {figures.number(loss)})")
+        picked.append(f"{OPTIMIZERS[optimizer].title}: α = {plots.number(lr)} (final loss {plots.number(loss)})")
     state.same_lr = False
     state.tuned = picked
 
@@ -225,16 +226,16 @@ def page() -> None:
     traces = _traces(scenario)
     csv = lambda: export.traces_csv(traces)  # noqa: E731 (made only when downloaded)
     if view == "contour":
-        fig = figures.contour(traces, surface, resolution=MAP_GRID)
+        fig = plots.contour(traces, surface, resolution=MAP_GRID)
         picking = not present and state.pick_start
         event = show(_clickable(fig, surface) if picking else fig, "map", csv=csv, selectable=picking, height=640)
         if picking:
             _click_to_start(event)
     elif view == "surface":
-        show(figures.surface_3d(traces, surface), "surface3d", csv=csv, height=640)
+        show(plots.surface_3d(traces, surface), "surface3d", csv=csv, height=640)
     else:
-        show(figures.race_animation(traces, surface), "animation", csv=csv, height=680)
-    show(figures.progress(traces), "progress", csv=csv, height=460)
+        show(plots.race_animation(traces, surface), "animation", csv=csv, height=680)
+    show(plots.progress(traces), "progress", csv=csv, height=460)
     if present:
         return
 

@@ -1,6 +1,6 @@
 """The training race: the article's figure 16 trained live on the real network, its conclusions checked.
 
-The race runs as a background job in ``optviz.jobs``; this page only makes its configuration
+The race runs as a background job in ``optviz.race.jobs``; this page only makes its configuration
 from the widgets, starts or cancels it, and draws what the store holds. The curves refresh in a
 fragment while the race runs, so the rest of the page (and the server) stays still.
 """
@@ -10,10 +10,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optviz import conclusions, export, figures, jobs
+from optviz import plots
+from optviz.plots import export
+from optviz.race import conclusions, jobs
 from optviz.optimizers import OPTIMIZERS
 from optviz.scenario import LIMITS, LR_GRID
-from optviz.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, RaceConfig
+from optviz.race.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, RaceConfig
 from ui.common import KEEP, beta_slider, show, stops
 
 #: How often the live curves are redrawn while a race runs (seconds). The article's race on the
@@ -70,7 +72,7 @@ def _article() -> None:
 
 def _controls(sources: dict) -> None:
     state = st.session_state
-    settings = ", ".join(f"{figures.symbol(name)} {figures.number(value)}" for name, value in ARTICLE_HYPER.items())
+    settings = ", ".join(f"{plots.symbol(name)} {plots.number(value)}" for name, value in ARTICLE_HYPER.items())
     st.button("The article's figure 16", icon=":material/restart_alt:", on_click=_article,
               help=f"All {len(ARTICLE.optimizers)} optimizers with the article's settings: {settings}, batch "
                    f"{ARTICLE.batch_size}, {ARTICLE.epochs} epochs.")
@@ -88,9 +90,9 @@ def _controls(sources: dict) -> None:
     for optimizer in state[_key("optimizers")]:
         with st.expander(OPTIMIZERS[optimizer].title, expanded=False):
             for name in _tuned(optimizer):
-                key, label = _key(f"{optimizer}.{name}"), f"{figures.symbol(name)}: {OPTIMIZERS[optimizer].title}"
+                key, label = _key(f"{optimizer}.{name}"), f"{plots.symbol(name)}: {OPTIMIZERS[optimizer].title}"
                 if name == "lr":
-                    st.select_slider(label, stops(LR_GRID, state[key]), key=key, format_func=figures.number, **KEEP)
+                    st.select_slider(label, stops(LR_GRID, state[key]), key=key, format_func=plots.number, **KEEP)
                 else:
                     beta_slider(label, key, *LIMITS[name])
 
@@ -170,7 +172,7 @@ def _view(store: jobs.Store, key: str, live: bool) -> None:
     results = job.results
     epochs = max(len(result["loss"]) for result in results.values())
     subset = "the full set" if job.config.data == "auto" else "the embedded subset"
-    figure = figures.training_race(results, hyper={o: {n: job.config.hyper_for(o)[n] for n in _tuned(o)}
+    figure = plots.training_race(results, hyper={o: {n: job.config.hyper_for(o)[n] for n in _tuned(o)}
                                                    for o in job.config.optimizers},
                                    title=f"The training race on Fashion-MNIST ({subset})")
     show(figure, "race", csv=lambda: export.race_csv(results), height=640)

@@ -1,6 +1,6 @@
 """The first start on a new machine: compile the kernels with progress shown, not a frozen page.
 
-Compiled kernels are cached on disk (see ``optviz._jit``), so this takes a few seconds per
+Compiled kernels are cached on disk (see ``optviz.engine.jit``), so this takes a few seconds per
 optimizer once per machine, and well under a second on every later start.
 """
 
@@ -9,8 +9,9 @@ import threading
 import streamlit as st
 
 import optviz
-import surfaces
-from optviz._jit import on_disk
+from optviz.engine.evaluate import grid
+from optviz.engine import kernels  # noqa: F401 (sets up the on-disk cache that on_disk looks in)
+from optviz.engine.jit import on_disk
 from optviz.optimizers import OPTIMIZERS
 
 _lock = threading.Lock()
@@ -33,7 +34,7 @@ def ensure_compiled() -> None:
         slot = st.empty()
         bar = slot.progress(0.0, text="First start on this machine: compiling the surfaces' kernels (about 20 s "
                                       "in all, once; later starts take under a second)…")
-        surfaces.grid("bowl", 2)
+        grid("bowl", 2)
         for done, (name, entry) in enumerate(OPTIMIZERS.items()):
             bar.progress(done / len(OPTIMIZERS), text=f"First start on this machine: compiling {entry.title} "
                          f"({done + 1} of {len(OPTIMIZERS)}; once, then cached on disk)…")

@@ -30,7 +30,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from math import isfinite
 
-from optviz._jit import inner
+from optviz.engine.jit import inner
 
 #: Every hyper-parameter any optimizer takes, in a fixed order (the rows of a batch's table).
 HYPER_NAMES = ("lr", "momentum", "rho", "beta1", "beta2", "epsilon", "initial_accumulator", "momentum_decay")

@@ -1,6 +1,6 @@
 """Momentum (Polyak, 1964): a velocity that remembers past gradients rolls through flat parts."""
 
-from optviz._jit import inner
+from optviz.engine.jit import inner
 from optviz.optimizers._base import Optimizer
 
 

@@ -6,7 +6,7 @@ Its momentum warms up along μ_t = β1 (1 − ½·0.96^(ψt)); Keras fixes ψ = 
 
 import numpy as np
 
-from optviz._jit import inner
+from optviz.engine.jit import inner
 from optviz.optimizers._base import Optimizer
 
 

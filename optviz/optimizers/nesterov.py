@@ -4,7 +4,7 @@ Keras and PyTorch evaluate the gradient at the current point and track the look-
 θ + βm of the textbook formulation (Sutskever et al., 2013), so the plotted θ is that point.
 """
 
-from optviz._jit import inner
+from optviz.engine.jit import inner
 from optviz.optimizers._base import Optimizer
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from optviz._jit import inner
+from optviz.engine.jit import inner
 from optviz.optimizers._base import Optimizer
 
 

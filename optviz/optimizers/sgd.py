@@ -1,6 +1,6 @@
 """Gradient descent (Cauchy, 1847): step against the gradient, scaled by α."""
 
-from optviz._jit import inner
+from optviz.engine.jit import inner
 from optviz.optimizers._base import Optimizer
 
 

@@ -12,7 +12,7 @@ on random data of Fashion-MNIST's shape, with PyTorch eager doing the same work 
 Each variant runs several rounds in turn (round-robin), so that a burst of load from other
 processes hits all of them alike; the median and the best round are shown.
 
-``python -m optviz.mlp_bench --fidelity DATA_DIR`` trains the race and real Keras (torch backend)
+``python -m benchmarks.mlp --fidelity DATA_DIR`` trains the race and real Keras (torch backend)
 with the article's settings on the full data for a few epochs and several seeds, and prints the
 validation accuracies side by side (docs/fidelity.md has the numbers). torch and keras are used
 here only: they are not requirements of optviz.
@@ -26,10 +26,10 @@ import time
 
 import numpy as np
 
-from optviz import data as datasets
-from optviz.mlp import CLASSES, HIDDEN, INPUTS, MLP
+from optviz.race import data as datasets
+from optviz.race.mlp import CLASSES, HIDDEN, INPUTS, MLP
 from optviz.optimizers import OPTIMIZERS
-from optviz.training import RaceConfig, one_blas_thread, run_race
+from optviz.race.training import RaceConfig, one_blas_thread, run_race
 
 ARTICLE_TRAIN, ARTICLE_VAL, ARTICLE_EPOCHS, BATCH = 55_000, 5_000, 20, 32
 
@@ -185,7 +185,7 @@ def keras_model(name, seed):
 
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([
-        keras.Input((INPUTS,)),  # the article's Flatten of 28×28, done by optviz.data already
+        keras.Input((INPUTS,)),  # the article's Flatten of 28×28, done by optviz.race.data already
         keras.layers.Dense(HIDDEN[0], activation="relu"),
         keras.layers.Dense(HIDDEN[1], activation="relu"),
         keras.layers.Dense(CLASSES, activation="softmax"),
@@ -207,7 +207,7 @@ def _flat(weights):
 
 def _optviz_steps_from(name, weights, split, steps):
     """optviz's race step (its _Runner) from the given weights over the first ``steps`` minibatches."""
-    from optviz.training import _Runner
+    from optviz.race.training import _Runner
 
     model = MLP()
     model.params[:] = weights
@@ -283,7 +283,7 @@ def _spread(values):
 
 
 if __name__ == "__main__":
-    options = argparse.ArgumentParser(prog="python -m optviz.mlp_bench", description=__doc__.split("\n")[0])
+    options = argparse.ArgumentParser(prog="python -m benchmarks.mlp", description=__doc__.split("\n")[0])
     options.add_argument("--fidelity", metavar="DATA_DIR", help="compare with Keras on the data in DATA_DIR")
     options.add_argument("--epochs", type=int, default=5)
     options.add_argument("--seeds", type=int, default=3, help="seeds 0, 1, … of each library")

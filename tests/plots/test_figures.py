@@ -1,4 +1,4 @@
-"""Tests for optviz.figures, read from the figure's JSON as the browser (and AppTest) gets it."""
+"""Tests for optviz.plots, read from the figure's JSON as the browser (and AppTest) gets it."""
 
 import base64
 import json
@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surfaces
-from optviz import figures, trace
-from optviz.figures import FRAMES, GRID, PALETTE, PATH_POINTS, THEME
+from optviz.engine.evaluate import evaluate, grid
+from optviz import plots, trace
+from optviz.plots import FRAMES, GRID, PALETTE, PATH_POINTS, THEME
 from optviz.optimizers import OPTIMIZERS
 
 
@@ -49,12 +50,12 @@ def runs():
 def builders(runs):
     """Every trajectory builder, drawn once."""
     return {
-        "contour": figures.contour(runs),
-        "surface_3d": figures.surface_3d(runs),
-        "loss_curves": figures.loss_curves(runs),
-        "distance_curves": figures.distance_curves(runs),
-        "race_animation": figures.race_animation(runs),
-        "ball": figures.ball(runs),
+        "contour": plots.contour(runs),
+        "surface_3d": plots.surface_3d(runs),
+        "loss_curves": plots.loss_curves(runs),
+        "distance_curves": plots.distance_curves(runs),
+        "race_animation": plots.race_animation(runs),
+        "ball": plots.ball(runs),
     }
 
 
@@ -63,24 +64,24 @@ def builders(runs):
 
 def test_colours_come_from_the_registry_and_avoid_yellow():
     for index, name in enumerate(OPTIMIZERS):
-        assert figures.color(name) == PALETTE[index % len(PALETTE)]
+        assert plots.color(name) == PALETTE[index % len(PALETTE)]
     assert len(set(PALETTE)) == len(PALETTE) >= len(OPTIMIZERS)
     assert "#F0E442" not in PALETTE  # Okabe-Ito's yellow, unreadable on white
 
 
 def test_symbols_are_the_articles_in_plain_text():
-    assert [figures.symbol(n) for n in ("lr", "momentum", "rho", "beta1", "beta2", "epsilon")] == \
+    assert [plots.symbol(n) for n in ("lr", "momentum", "rho", "beta1", "beta2", "epsilon")] == \
         ["α", "β", "ρ", "β₁", "β₂", "ε"]
-    assert figures.symbol("initial_accumulator") == "s₀"
+    assert plots.symbol("initial_accumulator") == "s₀"
 
 
 def test_number_reads_like_a_person_wrote_it():
-    assert [figures.number(v) for v in (0.001, 0.9, 12.0, 1e-7, 0.999, 2.5e-12)] == \
+    assert [plots.number(v) for v in (0.001, 0.9, 12.0, 1e-7, 0.999, 2.5e-12)] == \
         ["0.001", "0.9", "12", "1e-7", "0.999", "2.5e-12"]
 
 
 def test_legend_carries_hyper_parameters(runs):
-    texts = figures.labels(runs)
+    texts = plots.labels(runs)
     assert texts[2] == "Adam (α=0.001, β₁=0.9, β₂=0.999)"
     assert texts[0] == "GD (α=0.001)"
     assert texts[1] == f"GD (α=0.01), diverged at step {runs[1].diverged_at}"
@@ -88,15 +89,15 @@ def test_legend_carries_hyper_parameters(runs):
 
 def test_legend_shows_quiet_settings_only_when_they_matter():
     default, small_eps = trace("bowl", "adam", steps=3), trace("bowl", "adam", steps=3, epsilon=1e-5)
-    assert "ε" not in figures.labels([default])[0]
-    assert figures.labels([small_eps])[0] == "Adam (α=0.001, β₁=0.9, β₂=0.999, ε=1e-5)"
+    assert "ε" not in plots.labels([default])[0]
+    assert plots.labels([small_eps])[0] == "Adam (α=0.001, β₁=0.9, β₂=0.999, ε=1e-5)"
     keras, torch = trace("bowl", "adagrad", steps=3), trace("bowl", "adagrad", steps=3, convention="torch")
-    texts = figures.labels([keras, torch])
+    texts = plots.labels([keras, torch])
     assert texts[0].endswith("Keras") and texts[1].endswith("PyTorch") and "s₀" in texts[0]
 
 
 def test_legend_tells_apart_runs_from_different_starts():
-    texts = figures.labels([trace("bowl", "sgd", steps=3), trace("bowl", "sgd", start=(1, 1), steps=3)])
+    texts = plots.labels([trace("bowl", "sgd", steps=3), trace("bowl", "sgd", start=(1, 1), steps=3)])
     assert texts[0] != texts[1] and texts[1].endswith("from (1, 1)")
 
 
@@ -109,12 +110,12 @@ def test_every_builder_applies_the_theme(builders):
 
 
 def test_same_optimizer_same_colour_in_every_figure(runs, builders):
-    texts = figures.labels(runs)
+    texts = plots.labels(runs)
     for name, fig in builders.items():
         for run_, text in zip(runs, texts):
             drawn = named(spec(fig), text)
             assert drawn, (name, text)
-            assert drawn[0]["line"]["color"] == figures.color(run_.optimizer), (name, text)
+            assert drawn[0]["line"]["color"] == plots.color(run_.optimizer), (name, text)
     # repeats of an optimizer differ by dash
     lines = {t["name"]: t["line"] for t in spec(builders["loss_curves"])["data"]}
     assert lines[texts[0]]["dash"] != lines[texts[1]]["dash"]
@@ -123,7 +124,7 @@ def test_same_optimizer_same_colour_in_every_figure(runs, builders):
 @given(count=st.integers(1, 5000), limit=st.integers(2, 300))
 @settings(max_examples=200, deadline=None)
 def test_thin_keeps_first_and_last_and_stays_within_its_limit(count, limit):
-    idx = figures.thin(count, limit)
+    idx = plots.thin(count, limit)
     assert idx[0] == 0 and idx[-1] == count - 1
     assert np.all(np.diff(idx) > 0) and len(idx) == min(count, limit)
 
@@ -139,12 +140,12 @@ def test_contour_marks_divergence_exactly_where_a_run_diverged(runs, builders):
     assert np.allclose([decode(marks[0]["x"])[0], decode(marks[0]["y"])[0]], last)
     assert marks[0]["text"] == [f"diverged at step {runs[1].diverged_at}"]
     assert len([t for t in data if t.get("name") == "end"]) == 3 + 1  # three runs, plus the legend key
-    line = named({"data": data}, figures.labels(runs)[1])[0]
+    line = named({"data": data}, plots.labels(runs)[1])[0]
     assert np.allclose([decode(line["x"])[-1], decode(line["y"])[-1]], last)
 
 
 def test_contour_has_global_and_local_minima_marked_differently():
-    fig = spec(figures.contour([trace("multi_minima", "sgd", steps=5)]))
+    fig = spec(plots.contour([trace("multi_minima", "sgd", steps=5)]))
     found = {t["name"]: t["marker"]["symbol"] for t in fig["data"] if "minimum" in t.get("name", "")}
     assert found == {"global minimum": "star", "local minimum": "star-open"}
 
@@ -154,23 +155,23 @@ def test_contour_uses_log_levels_where_the_surface_asks(builders):
     z = decode(rosenbrock["z"])
     assert rosenbrock["type"] == "contour" and z.dtype == np.float32
     assert z.shape[0] <= 160 and z.shape == (GRID, GRID)
-    _, _, values = surfaces.grid("rosenbrock", GRID)
+    _, _, values = grid("rosenbrock", GRID)
     assert z.max() == pytest.approx(np.log10(values.max()), abs=0.01)
     assert all(text.startswith("10") for text in rosenbrock["colorbar"]["ticktext"])
-    bowl = spec(figures.contour([trace("bowl", "sgd", steps=3)]))["data"][0]
+    bowl = spec(plots.contour([trace("bowl", "sgd", steps=3)]))["data"][0]
     assert decode(bowl["z"]).max() == pytest.approx(8.0, rel=1e-3)  # J itself: the bowl is not log
 
 
 def test_long_paths_are_thinned_but_keep_their_ends():
     long = trace("bowl", "sgd", steps=20_000, lr=1e-4)
-    line = named(spec(figures.contour([long])), figures.labels([long])[0])[0]
+    line = named(spec(plots.contour([long])), plots.labels([long])[0])[0]
     x, y = decode(line["x"]), decode(line["y"])
     assert len(x) <= PATH_POINTS
     assert (x[0], y[0]) == tuple(long.path[0]) and (x[-1], y[-1]) == tuple(long.path[-1])
 
 
 def test_3d_cuts_paths_at_the_window(runs, builders):
-    diverged = named(spec(builders["surface_3d"]), figures.labels(runs)[1])[0]
+    diverged = named(spec(builders["surface_3d"]), plots.labels(runs)[1])[0]
     x = decode(diverged["x"])
     assert np.isnan(x).any() and np.nanmax(np.abs(x)) <= 2.0
 
@@ -181,30 +182,30 @@ def test_3d_cuts_paths_at_the_window(runs, builders):
 def test_loss_curves_use_log_excess_where_losses_go_negative():
     camel = trace("six_hump_camel", "adam", steps=400, lr=0.05)
     assert camel.loss.min() < 0
-    fig = spec(figures.loss_curves([camel]))
+    fig = spec(plots.loss_curves([camel]))
     assert fig["layout"]["yaxis"]["type"] == "log"
     assert fig["layout"]["yaxis"]["title"]["text"] == "J − J_min (log scale)"
     assert np.all(decode(fig["data"][0]["y"]) > 0)
-    linear = spec(figures.loss_curves([camel], log=False))
+    linear = spec(plots.loss_curves([camel], log=False))
     assert linear["layout"]["yaxis"]["title"]["text"] == "J"
     assert np.allclose(decode(linear["data"][0]["y"]), camel.loss)
 
 
 def test_loss_axis_is_not_squashed_by_a_blow_up(runs, builders):
     low, high = spec(builders["loss_curves"])["layout"]["yaxis"]["range"]
-    assert high <= np.log10(max(t.loss[0] for t in runs) * figures.HEADROOM) + 0.5
+    assert high <= np.log10(max(t.loss[0] for t in runs) * plots.HEADROOM) + 0.5
 
 
 def test_distance_curves_measure_to_the_nearest_minimum():
     run_ = trace("himmelblau", "sgd", steps=50, lr=0.01)
-    y = decode(spec(figures.distance_curves([run_]))["data"][0]["y"])
+    y = decode(spec(plots.distance_curves([run_]))["data"][0]["y"])
     expected = [min(np.hypot(m.x - px, m.y - py) for m in surfaces.get("himmelblau").minima) for px, py in run_.path]
     assert np.allclose(y, np.maximum(expected, np.finfo(float).eps))
 
 
 def test_progress_puts_the_loss_and_the_distance_side_by_side_with_one_legend(runs):
-    fig = spec(figures.progress(runs))
-    loss, distance = spec(figures.loss_curves(runs)), spec(figures.distance_curves(runs))
+    fig = spec(plots.progress(runs))
+    loss, distance = spec(plots.loss_curves(runs)), spec(plots.distance_curves(runs))
     left = [t for t in fig["data"] if t["xaxis"] == "x"]
     right = [t for t in fig["data"] if t["xaxis"] == "x2"]
     assert [t["name"] for t in left] == [t["name"] for t in right] == [t["name"] for t in loss["data"]]
@@ -218,11 +219,11 @@ def test_progress_puts_the_loss_and_the_distance_side_by_side_with_one_legend(ru
 
 def test_learning_rates_names_the_runs_and_refuses_mixed_optimizers():
     gds = [trace("bowl", "sgd", steps=10, lr=lr) for lr in (1.2, 0.1)]
-    fig = spec(figures.learning_rates(gds, ["very high α", "good α"]))
+    fig = spec(plots.learning_rates(gds, ["very high α", "good α"]))
     assert [t["name"] for t in fig["data"]] == ["very high α: GD (α=1.2)", "good α: GD (α=0.1)"]
     assert fig["layout"]["yaxis"]["type"] == "linear"
     with pytest.raises(ValueError):
-        figures.learning_rates([gds[0], trace("bowl", "adam", steps=10)])
+        plots.learning_rates([gds[0], trace("bowl", "adam", steps=10)])
 
 
 # --- the animation -------------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def test_learning_rates_names_the_runs_and_refuses_mixed_optimizers():
 
 def test_animation_has_bounded_frames_and_plays_in_the_browser():
     long = [trace("rosenbrock", "adam", steps=3000, lr=0.02), trace("rosenbrock", "sgd", steps=3000, lr=0.01)]
-    fig = spec(figures.race_animation(long))
+    fig = spec(plots.race_animation(long))
     frames = fig["frames"]
     assert 2 <= len(frames) <= FRAMES
     assert frames[0]["name"] == "0" and frames[-1]["name"] == "3000"
@@ -241,7 +242,7 @@ def test_animation_has_bounded_frames_and_plays_in_the_browser():
     assert ball_gd["marker"]["symbol"] == "x"  # diverged: it stops, marked, at its last finite point
     assert np.allclose([decode(ball_gd["x"])[0], decode(ball_gd["y"])[0]], long[1].path[long[1].diverged_at - 1])
     moving = frames[-1]["traces"]
-    assert [fig["data"][i]["name"] for i in moving[::2]] == figures.labels(long)
+    assert [fig["data"][i]["name"] for i in moving[::2]] == plots.labels(long)
 
 
 # --- the ball on a curve -------------------------------------------------------------------------
@@ -249,7 +250,7 @@ def test_animation_has_bounded_frames_and_plays_in_the_browser():
 
 def test_ball_puts_each_step_on_the_curve():
     gd = trace("bowl", "sgd", steps=10, lr=0.1)
-    fig = spec(figures.ball([gd]))  # default direction: toward the minimum, so the path stays on the line
+    fig = spec(plots.ball([gd]))  # default direction: toward the minimum, so the path stays on the line
     dots = named(fig, "GD (α=0.1)")[0]
     s, j = decode(dots["x"]), decode(dots["y"])
     assert np.allclose(s, np.hypot(*(gd.path - gd.path[0]).T))
@@ -259,12 +260,12 @@ def test_ball_puts_each_step_on_the_curve():
 
 def test_ball_says_when_a_path_leaves_the_line():
     run_ = trace("ravine", "sgd", steps=20, lr=0.45)
-    fig = spec(figures.ball([run_], direction=(1.0, 0.0)))
+    fig = spec(plots.ball([run_], direction=(1.0, 0.0)))
     assert "projected" in fig["layout"]["annotations"][0]["text"]
     dots = named(fig, "GD (α=0.45)")[0]
     s = decode(dots["x"])
     assert np.allclose(s, run_.path[:, 0] - run_.path[0, 0])
-    assert np.allclose(decode(dots["y"]), surfaces.evaluate("ravine", run_.path[:, 0], run_.path[0, 1]))
+    assert np.allclose(decode(dots["y"]), evaluate("ravine", run_.path[:, 0], run_.path[0, 1]))
 
 
 # --- the training race ---------------------------------------------------------------------------
@@ -281,11 +282,11 @@ def race_results():
 
 
 def test_training_race_has_one_legend_entry_per_optimizer_and_takes_partial_lists():
-    fig = spec(figures.training_race(race_results(), hyper={"sgd": {"lr": 0.001}}))
+    fig = spec(plots.training_race(race_results(), hyper={"sgd": {"lr": 0.001}}))
     legend = [t["name"] for t in fig["data"] if t.get("showlegend", True)]
     assert legend == ["GD (α=0.001)", "Adam, diverged at step 812"]
     for t in fig["data"]:
-        assert t["line"]["color"] == figures.color(t["legendgroup"])
+        assert t["line"]["color"] == plots.color(t["legendgroup"])
     sgd_val = [t for t in fig["data"] if t["legendgroup"] == "sgd" and t["xaxis"] == "x2"][0]
     assert np.allclose(decode(sgd_val["x"]), [1, 2, 3]) and np.allclose(decode(sgd_val["y"]), [1.1, 0.95, 0.8])
     smoothed = [t for t in fig["data"] if "smoothed" in t["name"] and t["legendgroup"] == "sgd"][0]
@@ -299,7 +300,7 @@ def test_training_race_lays_out_its_panels_as_make_subplots_does():
     reference = spec(make_subplots(rows=2, cols=2, shared_xaxes=True, horizontal_spacing=0.09, vertical_spacing=0.12,
                                    subplot_titles=["training loss", "validation loss", "training accuracy",
                                                    "validation accuracy"]))["layout"]
-    fig = spec(figures.training_race(race_results()))
+    fig = spec(plots.training_race(race_results()))
     layout = fig["layout"]
     axes = sorted(k for k in reference if k.startswith(("xaxis", "yaxis")))
     assert axes == sorted(k for k in layout if k.startswith(("xaxis", "yaxis")))
@@ -322,9 +323,9 @@ def every_figure(builders):
     gds = [trace("bowl", "sgd", steps=10, lr=lr) for lr in (1.2, 0.1)]
     return {
         **builders,
-        "learning_rates": figures.learning_rates(gds, ["very high α", "good α"]),
-        "training_race": figures.training_race(race_results(), hyper={"sgd": {"lr": 0.001}}),
-        "contour without runs": figures.contour([], "styblinski_tang"),
+        "learning_rates": plots.learning_rates(gds, ["very high α", "good α"]),
+        "training_race": plots.training_race(race_results(), hyper={"sgd": {"lr": 0.001}}),
+        "contour without runs": plots.contour([], "styblinski_tang"),
     }
 
 
@@ -338,22 +339,22 @@ def test_every_figure_is_what_plotly_validation_makes_of_it(every_figure):
 
 
 def test_every_figure_sends_the_theme_to_the_browser(every_figure):
-    assert figures.THEME_SPEC == THEME.to_plotly_json()
-    theme = json.loads(json.dumps(figures.THEME_SPEC))
+    assert plots.THEME_SPEC == THEME.to_plotly_json()
+    theme = json.loads(json.dumps(plots.THEME_SPEC))
     for name, fig in every_figure.items():
         assert spec(fig)["layout"]["template"] == theme, name
-        assert fig.to_plotly_json()["layout"]["template"] == figures.THEME_SPEC, name  # what kaleido draws
+        assert fig.to_plotly_json()["layout"]["template"] == plots.THEME_SPEC, name  # what kaleido draws
 
 
 def test_a_figure_cannot_change_the_theme_of_the_next(runs):
-    fig = figures.loss_curves(runs)
+    fig = plots.loss_curves(runs)
     fig.layout.template.layout.font.size = 40
     fig.update_layout(template_layout_paper_bgcolor="black")
     changed = spec(fig)["layout"]["template"]["layout"]
     assert changed["font"]["size"] == 40 and changed["paper_bgcolor"] == "black"
-    theme = figures.THEME_SPEC["layout"]
+    theme = plots.THEME_SPEC["layout"]
     assert theme["font"]["size"] == 18 and theme["paper_bgcolor"] == "white"
-    assert spec(figures.loss_curves(runs))["layout"]["template"]["layout"]["font"]["size"] == 18
+    assert spec(plots.loss_curves(runs))["layout"]["template"]["layout"]["font"]["size"] == 18
 
 
 def test_animation_frames_are_figure_frames(builders):
@@ -368,8 +369,8 @@ def test_animation_frames_are_figure_frames(builders):
 
 
 def test_plotly_config_downloads_a_sharp_png_named_after_the_figure(runs):
-    fig = figures.contour(runs, title="Fig. 2: Gradient descent — a bowl")
-    config = figures.plotly_config(fig)
+    fig = plots.contour(runs, title="Fig. 2: Gradient descent — a bowl")
+    config = plots.plotly_config(fig)
     assert config["displaylogo"] is False
     image = config["toImageButtonOptions"]
     assert image["format"] == "png" and image["scale"] >= 3

@@ -3,7 +3,7 @@
 PNG and SVG are drawn by kaleido in a headless Chromium. Starting one costs about three
 seconds, so one is kept per process and every export goes through it; without a Chromium,
 :func:`static_export_problem` says why, and the app falls back to the chart's own camera button
-(see ``figures.plotly_config``), which needs no server at all. HTML and CSV need nothing.
+(see ``optviz.plots.theme.plotly_config``), which needs no server at all. HTML and CSV need nothing.
 """
 
 import csv
@@ -16,7 +16,7 @@ from functools import cache
 
 import plotly.io as pio
 
-from optviz.figures import IMAGE_SCALE, SLIDE, figure_name, finite_steps, labels, plotly_config
+from optviz.plots.theme import IMAGE_SCALE, SLIDE, figure_name, finite_steps, labels, plotly_config
 from optviz.paths import cache_dir
 
 #: Chromium's own background traffic and first-run work, switched off: the export is offline and

@@ -1,4 +1,4 @@
-"""Tests for optviz.training (the race) and the ``train`` command."""
+"""Tests for optviz.race.training (the race) and the ``train`` command."""
 
 import errno
 import json
@@ -10,14 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optviz import data, kernels, training
+from optviz.engine import kernels
+from optviz.race import data, training
 from optviz.cli import main
-from optviz.mlp import HIDDEN, MLP, parameter_count
+from optviz.race.mlp import HIDDEN, MLP, parameter_count
 from optviz.optimizers import OPTIMIZERS, code, full_row, get
-from optviz.training import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_PARAMETERS, MAX_WORK, RaceConfig,
+from optviz.race.training import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_PARAMETERS, MAX_WORK, RaceConfig,
                              _Runner, run_race, summary)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FULL_DIR = ROOT.parent / "shared/data/fashion-mnist"
 needs_full_set = pytest.mark.skipif(not FULL_DIR.is_dir(), reason=f"the full Fashion-MNIST set is not at {FULL_DIR}")
 
@@ -162,8 +163,8 @@ def test_a_race_in_which_every_run_diverged_ends_at_once(subset):
 
 BLAS_THREADS = """
 import json, threadpoolctl
-from optviz import data
-from optviz.training import RaceConfig, run_race
+from optviz.race import data
+from optviz.race.training import RaceConfig, run_race
 
 def blas_threads():
     return {pool["filepath"]: pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"}
@@ -360,7 +361,7 @@ def test_one_epoch_of_adam_on_the_full_data():
 
 
 def test_cli_bench_mlp_runs_the_mlp_benchmark(monkeypatch):
-    from optviz import bench, mlp_bench
+    from benchmarks import engine as bench, mlp as mlp_bench
 
     ran = []
     monkeypatch.setattr(mlp_bench, "main", lambda quick: ran.append(("mlp", quick)))

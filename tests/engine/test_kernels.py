@@ -11,10 +11,10 @@ import numpy as np
 from numba import njit
 
 import optviz
-from optviz import kernels
+from optviz.engine import kernels
 from optviz.optimizers import code
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_one_compiled_kernel_per_optimizer_whatever_the_surface():
@@ -68,10 +68,11 @@ def test_kernels_cache_outside_the_package_and_load_from_it(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(copy), "OPTVIZ_CACHE_DIR": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("NUMBA_CACHE_DIR", None)
     script = (
-        "import sys, optviz, surfaces; from optviz import kernels; from optviz.optimizers import code\n"
-        "from optviz._jit import on_disk\n"
+        "import sys, optviz; from optviz.engine import kernels; from optviz.engine.evaluate import grid\n"
+        "from optviz.optimizers import code\n"
+        "from optviz.engine.jit import on_disk\n"
         "print(on_disk('descend_sgd'), on_disk('descend_momentum'), on_disk('descend_adam'))\n"
-        "if sys.argv[1] == 'grid-first': surfaces.grid('ackley', 5)\n"
+        "if sys.argv[1] == 'grid-first': grid('ackley', 5)\n"
         "for surface, name in (('booth', 'sgd'), ('rosenbrock', 'momentum')):\n"
         "    t = optviz.trace(surface, name, steps=50, lr=0.001)\n"
         "    print(sum(kernels.DESCEND[code(name)].stats.cache_hits.values()), *t.final)\n"

@@ -1,4 +1,4 @@
-"""Tests for optviz.data: reading IDX files, finding a data source, downloading, splitting."""
+"""Tests for optviz.race.data: reading IDX files, finding a data source, downloading, splitting."""
 
 import functools
 import gzip
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis.extra import numpy as hnp
 
-from optviz import data
-from optviz.data import CLASSES, FILES, DataError, DataWarning, load, read_idx, split
+from optviz.race import data
+from optviz.race.data import CLASSES, FILES, DataError, DataWarning, load, read_idx, split
 
-FULL_DIR = Path(__file__).resolve().parents[2] / "shared/data/fashion-mnist"
+FULL_DIR = Path(__file__).resolve().parents[3] / "shared/data/fashion-mnist"
 needs_full_set = pytest.mark.skipif(
     not FULL_DIR.is_dir(), reason=f"the full Fashion-MNIST set is not at {FULL_DIR}"
 )

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import optviz
-import surfaces
-from optviz import kernels
+from optviz.engine import kernels
 from optviz.optimizers import code, full_row, resolve
 
 SURFACE, OPTIMIZER, LR = "rosenbrock", "adam", 1e-3
@@ -42,7 +41,7 @@ def _kernel_single(steps: int):
     path, loss = np.empty((steps + 1, 2, 1)), np.empty((steps + 1, 1))
     state, final_loss, diverged = np.empty((0, 2, 2, 1)), np.empty(1), np.full(1, -1)
 
-    surface = surfaces.code(surfaces.get(SURFACE))
+    surface = kernels.surface_code(SURFACE)
 
     def run():
         points = np.array(START, dtype=np.float64)[:, None].copy()
@@ -95,8 +94,8 @@ def _torch_available() -> bool:
 def _startup(cache: str) -> tuple[float, float]:
     """Wall and CPU seconds of a new process importing optviz and making the app's first calls."""
     script = (
-        "import optviz, surfaces\n"
-        "surfaces.grid('rosenbrock', 120)\n"
+        "import optviz; from optviz.engine.evaluate import grid\n"
+        "grid('rosenbrock', 120)\n"
         "for name in optviz.OPTIMIZERS: optviz.trace('rosenbrock', name, steps=200)\n"
         "optviz.trace_batch('rosenbrock', 'adam', starts=[[0.0, 0.0]] * 100, steps=100)\n"
     )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz import kernels, trajectory
+from optviz.engine import kernels, trajectory
 
 
 def test_trace_shapes_and_default_start():

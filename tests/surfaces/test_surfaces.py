@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surfaces
+from optviz.engine.evaluate import evaluate, grid
 
 NAMES = list(surfaces.SURFACES)
 
@@ -69,10 +70,10 @@ def test_domain_holds_the_start_and_the_global_minima(name):
 
 def test_grid_evaluates_the_surface_in_one_compiled_pass():
     surface = surfaces.get("rosenbrock")
-    xs, ys, z = surfaces.grid(surface, 50)
+    xs, ys, z = grid(surface, 50)
     assert z.shape == (50, 50)
     assert z[7, 11] == surface.f(xs[11], ys[7])
-    assert surfaces.evaluate("bowl", [1.0, 2.0], 3.0).tolist() == [10.0, 13.0]
+    assert evaluate("bowl", [1.0, 2.0], 3.0).tolist() == [10.0, 13.0]
 
 
 def test_nearest_minimum():

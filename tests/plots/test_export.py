@@ -1,4 +1,4 @@
-"""Tests for optviz.export: files a teacher takes away (PNG, SVG, HTML, CSV)."""
+"""Tests for optviz.plots.export: files a teacher takes away (PNG, SVG, HTML, CSV)."""
 
 import csv
 import io
@@ -7,8 +7,9 @@ import struct
 
 import pytest
 
-from optviz import export, figures, trace
-from optviz.figures import IMAGE_SCALE, SLIDE
+from optviz import plots, trace
+from optviz.plots import export
+from optviz.plots import IMAGE_SCALE, SLIDE
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def runs():
 
 
 def test_html_is_standalone(runs):
-    page = export.to_html(figures.race_animation(runs[:2], title="Fig. 3: bowl"))
+    page = export.to_html(plots.race_animation(runs[:2], title="Fig. 3: bowl"))
     assert "<html>" in page and page.rstrip().endswith("</html>")
     assert re.search(r"plotly\.js v\d", page) and len(page) > 3_000_000  # plotly.js itself is inside
     assert not re.search(r"<script[^>]+src=", page)  # nothing fetched: it opens offline
@@ -31,7 +32,7 @@ def test_html_is_standalone(runs):
 def test_traces_csv_is_tidy(runs):
     rows = list(csv.DictReader(io.StringIO(export.traces_csv(runs))))
     assert list(rows[0]) == ["run", "optimizer", "step", "x", "y", "loss"]
-    labels = figures.labels(runs)
+    labels = plots.labels(runs)
     assert len(rows) == 21 + 21 + runs[2].diverged_at  # a diverged run stops at its last finite point
     first = [r for r in rows if r["run"] == labels[0]]
     assert [int(r["step"]) for r in first] == list(range(21))
@@ -50,7 +51,7 @@ def test_race_csv_is_tidy():
 
 
 def test_file_names_come_from_the_title(runs):
-    fig = figures.contour(runs[:1], title="Fig. 2: GD descends a convex bowl")
+    fig = plots.contour(runs[:1], title="Fig. 2: GD descends a convex bowl")
     assert export.filename(fig, "svg") == "fig-2-gd-descends-a-convex-bowl.svg"
 
 
@@ -71,7 +72,7 @@ def png_size(data: bytes):
 @pytest.mark.skipif(export.static_export_problem() is not None,
                     reason=f"static export unavailable: {export.static_export_problem()}")
 def test_png_and_svg_through_chromium(runs):
-    fig = figures.contour(runs, title="Fig. 3: too large a step")
+    fig = plots.contour(runs, title="Fig. 3: too large a step")
     assert png_size(export.to_png(fig)) == (SLIDE[0] * IMAGE_SCALE, SLIDE[1] * IMAGE_SCALE)
     fig.update_layout(width=800, height=500)
     assert png_size(export.to_png(fig)) == (800 * IMAGE_SCALE, 500 * IMAGE_SCALE)

@@ -52,10 +52,10 @@ from pathlib import Path
 
 import numpy as np
 
-from optviz import data as datasets
-from optviz.conclusions import standings
-from optviz import kernels
-from optviz.mlp import HIDDEN, MLP, parameter_count
+from optviz.race import data as datasets
+from optviz.race.conclusions import standings
+from optviz.engine import kernels
+from optviz.race.mlp import HIDDEN, MLP, parameter_count
 from optviz.optimizers import OPTIMIZERS, check_convention, code, full_row, get, resolve
 
 #: Server-side limits: a web page or a URL can never ask for more work than this.
@@ -99,7 +99,7 @@ class RaceConfig:
     that the config stays hashable.
     ``convention``: "keras" (the article's) or "torch".
     ``data``: "embedded" (the subset that ships with optviz), "auto" (the full set wherever
-    ``optviz.data.load`` finds it, else the subset) or a directory of the IDX files.
+    ``optviz.race.data.load`` finds it, else the subset) or a directory of the IDX files.
 
     The limits (``MAX_…``, see the module docstring) are checked here, each error naming the one
     exceeded: at most :data:`MAX_PARAMETERS` per model, a batch of at most :data:`MAX_BATCH_SIZE`,
@@ -318,7 +318,7 @@ def add_record(results: dict, optimizer: str, record: dict) -> None:
 def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None) -> dict:
     """Train every optimizer of ``config`` on the same minibatches; return their curves.
 
-    ``split`` is an ``optviz.data.Split``; by default the race loads ``config.data`` itself (a
+    ``split`` is an ``optviz.race.data.Split``; by default the race loads ``config.data`` itself (a
     caller that shows the data source, like the CLI, loads it and passes it in).
 
     ``on_event(optimizer, record)`` is called, in the race's thread, as things happen:

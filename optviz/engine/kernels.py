@@ -16,11 +16,21 @@ surfaces, never with their product. The kernels are made from the registries, so
 in either needs no change here.
 """
 
+import sys
+
 import numpy as np
 
-from optviz._jit import choose, inner, kernel, named, switch
+from optviz.engine import jit
+from optviz.engine.jit import choose, inner, kernel, named, switch
 from optviz.optimizers import OPTIMIZERS, Hyper
 from surfaces import SURFACES
+
+# The on-disk cache is keyed by the source of this module and of every function compiled in.
+jit.use_cache([
+    sys.modules[__name__],
+    *(f for o in OPTIMIZERS.values() for f in (o.rule, o.initial, o.advance)),
+    *(f for s in SURFACES.values() for f in (s.f, s.grad)),
+])
 
 #: Points per block: a block's positions and state stay in L1 for the whole run.
 BLOCK = 64
@@ -40,8 +50,13 @@ def _hyper(table, k):
     return Hyper(table[0, k], table[1, k], table[2, k], table[3, k], table[4, k], table[5, k], table[6, k], table[7, k])
 
 
+def surface_code(name: str) -> int:
+    """The surface's index in the kernels' dispatch."""
+    return list(SURFACES).index(name)
+
+
 def _surface_branch(surface):
-    f, grad = surface.f, surface.grad
+    f, grad = inner(surface.f), inner(surface.grad)
 
     @inner
     @named(surface.name)

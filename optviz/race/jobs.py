@@ -61,10 +61,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from optviz import data as datasets
+from optviz.race import data as datasets
 from optviz.optimizers import OPTIMIZERS
 from optviz.paths import cache_dir
-from optviz.training import RaceConfig, add_record, empty_results, run_race
+from optviz.race.training import RaceConfig, add_record, empty_results, run_race
 
 #: How often the worker writes its records and reads whether to stop (seconds).
 TICK_SECONDS = 0.5
@@ -77,7 +77,7 @@ STALE_SECONDS = 60.0
 #: Races running at once on this machine.
 MAX_RUNNING = 1
 #: Where a race may take its data: the subset that ships with optviz, or the full set wherever
-#: ``optviz.data.load`` finds it on this machine (never downloaded by a job, never a directory a
+#: ``optviz.race.data.load`` finds it on this machine (never downloaded by a job, never a directory a
 #: page names).
 DATA_SOURCES = ("embedded", "auto")
 #: Races kept on disk (about 1 MB each for the article's race on the full set); older ones go.
@@ -93,7 +93,7 @@ CREATE TABLE jobs (
     config TEXT NOT NULL,          -- RaceConfig.to_dict(), as JSON
     state TEXT NOT NULL,           -- see Job
     reason TEXT NOT NULL,          -- why it ended, in words ('' while running or once finished)
-    source TEXT NOT NULL,          -- the data it trains on, as optviz.data describes it
+    source TEXT NOT NULL,          -- the data it trains on, as optviz.race.data describes it
     run TEXT NOT NULL,             -- this start's id: a worker writes only while it still owns the job
     pid INTEGER NOT NULL,          -- the process running it ...
     boot TEXT NOT NULL,            -- ... and that process's own id (pids are reused)
@@ -483,7 +483,7 @@ def _dataset(data: str) -> datasets.FashionMNIST:
 
 def data_sources() -> dict:
     """The data a race may train on here, each with where it comes from: "embedded" always, "auto"
-    if this server has the full set (found by ``optviz.data.load``, never downloaded)."""
+    if this server has the full set (found by ``optviz.race.data.load``, never downloaded)."""
     auto = datasets.load("auto", download=False)  # the subset itself when there is no full set
     found = {"embedded": (auto if auto.embedded else datasets.load("embedded")).source}
     if not auto.embedded:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz import conclusions, jobs
-from optviz.training import MAX_BATCH_SIZE, MAX_EPOCHS, RaceConfig
+from optviz.race import conclusions, jobs
+from optviz.race.training import MAX_BATCH_SIZE, MAX_EPOCHS, RaceConfig
 from ui import race
 
 SCRIPT = "from ui import race\nrace.page()\n"

@@ -1,4 +1,4 @@
-"""Tests for optviz.jobs: races as background jobs in a store on disk, and the article's conclusions."""
+"""Tests for optviz.race.jobs: races as background jobs in a store on disk, and the article's conclusions."""
 
 import json
 import math
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from optviz import conclusions, data, jobs
-from optviz.training import RaceConfig, run_race
+from optviz.race import conclusions, data, jobs
+from optviz.race.training import RaceConfig, run_race
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FULL_DIR = ROOT.parent / "shared/data/fashion-mnist"
 
 
@@ -86,7 +86,7 @@ def endless(monkeypatch):
 
 @pytest.fixture
 def no_full_set(monkeypatch, tmp_path):
-    """A machine where optviz.data finds only the embedded subset."""
+    """A machine where optviz.race.data finds only the embedded subset."""
     monkeypatch.delenv("OPTVIZ_DATA_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("OPTVIZ_CACHE_DIR", str(tmp_path / "cache"))
@@ -242,7 +242,7 @@ def test_a_race_nobody_watches_is_cancelled_and_can_start_again(tmp_path, endles
 
 def test_a_killed_worker_process_is_reported_interrupted(tmp_path):
     path, config = tmp_path / "races.sqlite", slow()
-    script = (f"import time\nfrom optviz import jobs\nfrom optviz.training import RaceConfig\n"
+    script = (f"import time\nfrom optviz.race import jobs\nfrom optviz.race.training import RaceConfig\n"
               f"store = jobs.Store({str(path)!r})\nkey = store.start(RaceConfig.from_dict({config.to_dict()!r})).key\n"
               "while not store.watch(key).results['adam']['loss']:\n    time.sleep(0.02)\n"
               "print('training', flush=True)\ntime.sleep(60)\n")
@@ -403,7 +403,7 @@ def test_a_job_whose_owner_is_gone_is_interrupted(store, owner, silent_for, dead
 def test_a_finished_race_is_shown_after_a_restart(store):
     config = tiny()
     finished = ended(store, store.start(config).key)
-    script = (f"import json\nfrom optviz import jobs\njob = jobs.Store({str(store.path)!r}).watch({config.key()!r})\n"
+    script = (f"import json\nfrom optviz.race import jobs\njob = jobs.Store({str(store.path)!r}).watch({config.key()!r})\n"
               "print(json.dumps([job.state, job.results]))")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     state, results = json.loads(out.stdout)

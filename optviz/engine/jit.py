@@ -8,8 +8,10 @@ kernel calls from another file, and a stale cache would silently run old code.
 """
 
 import hashlib
+import inspect
 import os
 import shutil
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -20,17 +22,21 @@ from numba.extending import overload
 
 from optviz.paths import cache_dir
 
-_ROOT = Path(__file__).resolve().parent.parent
-KERNEL_SOURCES = ("optviz/_jit.py", "optviz/kernels.py", "optviz/optimizers/*.py", "surfaces/*.py")
 _STALE_AFTER_DAYS = 7
+#: Whether compiled kernels go to the on-disk cache: set by :func:`use_cache`, before the kernels
+#: are defined.
+CACHING = False
 
 
-def _source_hash() -> str:
+def _source_hash(sources) -> str:
+    """A hash of numba's version, of this module, and of the files that define ``sources``
+    (functions or modules)."""
     digest = hashlib.sha256(numba.__version__.encode())
-    for pattern in KERNEL_SOURCES:
-        for path in sorted(_ROOT.glob(pattern)):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+    files = {Path(inspect.getsourcefile(getattr(source, "py_func", source)))
+             for source in (sys.modules[__name__], *sources)}
+    for path in sorted(files):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -42,21 +48,24 @@ def _prune(parent: Path, keep: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _use_cache_dir() -> bool:
-    """Point numba's cache at optviz's directory; False if nothing writable exists."""
+def use_cache(sources) -> bool:
+    """Point numba's cache at optviz's directory, keyed by the source files of ``sources`` (the
+    kernels' module, and every rule and surface function they compile in: numba itself notices a
+    change to the kernels' own file only); False, and no caching, if nothing writable exists.
+    Call it before defining the kernels."""
+    global CACHING
     try:
         base = Path(os.environ["NUMBA_CACHE_DIR"]) if os.environ.get("NUMBA_CACHE_DIR") else cache_dir()
-        path = base / f"kernels-{_source_hash()}"
+        path = base / f"kernels-{_source_hash(sources)}"
         path.mkdir(parents=True, exist_ok=True)
         os.utime(path)
         _prune(base, path)
     except OSError:
+        CACHING = False
         return False
     numba.config.CACHE_DIR = str(path)
+    CACHING = True
     return True
-
-
-CACHING = _use_cache_dir()
 
 
 def on_disk(name: str) -> bool:
@@ -67,7 +76,10 @@ def on_disk(name: str) -> bool:
 
 #: The decorator for every entry point that Python calls. ``error_model="numpy"`` lets a division
 #: by zero give inf instead of raising, which keeps the loops branch-free and SIMD-vectorized.
-kernel = partial(njit, cache=CACHING, error_model="numpy")
+def kernel(function=None, **options):
+    """``@kernel`` or ``@kernel(nogil=True)``: njit, cached on disk when :func:`use_cache` found a place."""
+    decorate = njit(cache=CACHING, error_model="numpy", **options)
+    return decorate if function is None else decorate(function)
 
 #: The decorator for functions called only from kernels (rules, surfaces): compiled into them.
 inner = partial(njit, error_model="numpy")

@@ -1,9 +1,9 @@
-"""Tests for optviz.mlp: the network's gradients, its initialisation, its loss and its layout."""
+"""Tests for optviz.race.mlp: the network's gradients, its initialisation, its loss and its layout."""
 
 import numpy as np
 import pytest
 
-from optviz.mlp import CLASSES, HIDDEN, INPUTS, MLP, Dense, ReLU, softmax_cross_entropy
+from optviz.race.mlp import CLASSES, HIDDEN, INPUTS, MLP, Dense, ReLU, softmax_cross_entropy
 
 
 def small_batch(n=6, seed=0, dtype=np.float64):

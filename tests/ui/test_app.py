@@ -13,7 +13,7 @@ import surfaces
 from optviz.presets import PRESETS
 from optviz.scenario import LR_GRID
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def _app(query=None) -> AppTest:

@@ -18,7 +18,8 @@ from functools import cache
 import numpy as np
 
 import surfaces
-from optviz import kernels
+from optviz.engine import kernels
+from optviz.engine.evaluate import evaluate
 from optviz.optimizers import HYPER_NAMES, check_convention, check_value, code, get, resolve
 
 #: Limits on the work one call may ask for: a slider or a URL can never ask for more.
@@ -142,7 +143,7 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
     final_loss, diverged = np.empty(count), np.empty(count, dtype=np.int64)
     shared = not any(np.ndim(value) for value in hyper.values())
     descend = kernels.DESCEND[code(optimizer)]
-    args = (surfaces.code(chosen), torch, table, shared, points)
+    args = (kernels.surface_code(chosen.name), torch, table, shared, points)
     outputs = (steps, path, loss, state, final_loss, diverged)
     _in_parallel(count, lambda lo, hi: descend(*args, lo, hi, *outputs))
 
@@ -259,7 +260,7 @@ def inspect_step(run: Trace, t: int) -> tuple:
     if not 1 <= t <= run.steps or (run.diverged_at is not None and t >= run.diverged_at):
         raise ValueError(f"step {t} is not a finite step of this run (1 to {run.steps}, before any divergence)")
     optimizer = get(run.optimizer)
-    _, gx, gy = surfaces.evaluate(run.surface, run.path[:t, 0], run.path[:t, 1], gradient=True)
+    _, gx, gy = evaluate(run.surface, run.path[:t, 0], run.path[:t, 1], gradient=True)
     state = {}
     for k in range(1, t + 1):
         gradient = np.array([gx[k - 1], gy[k - 1]])

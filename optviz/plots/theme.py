@@ -1,0 +1,238 @@
+"""Plotly figures: data in, ``go.Figure`` out, one look everywhere.
+
+Every builder sets the :data:`THEME` template on its figure, so what a teacher exports is what
+the class saw. (Streamlit restyles charts unless told not to: show them with
+``st.plotly_chart(fig, theme=None, config=plotly_config(fig))``.)
+
+Each optimizer keeps one colour in every figure, picked by its place in the registry; several
+runs of the same optimizer differ by line dash, and their legends by the hyper-parameters that
+set them apart. Titles are plain text, because LaTeX does not render in offline image export;
+equations belong beside the plot.
+
+The browser gets no more data than a figure needs: long paths are thinned (keeping the first,
+the last and the divergence points), grids are 80-140 points a side and stored as float32.
+Paths stay float64, because a diverging run's last finite points overflow float32.
+
+Every figure is built as a plain Plotly spec (dicts, lists, numpy arrays) and wrapped once, at the
+end, without validation (:func:`figure_from`): Plotly's property validation and its copies of
+the template cost 10-50 times more than the figure itself, and the page rebuilds every figure at
+each slider move of each student. The price is that nothing checks the spec's names and values
+for us: tests/test_figures.py re-validates every builder's output and compares.
+"""
+
+import re
+import unicodedata
+
+import numpy as np
+import plotly.graph_objects as go
+
+from optviz.optimizers import OPTIMIZERS, RANGES
+
+#: Okabe & Ito's colour-blind-safe palette without its yellow (unreadable on white), then
+#: Paul Tol's wine: one colour per optimizer, in registry order.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
+#: How several runs of one optimizer are told apart in one figure: by dash and by marker shape.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon")
+#: A light, grey contour scale: every palette colour stands out on it.
+
+#: A 16:9 slide, in layout pixels: the size of exported and downloaded images.
+SLIDE = (1280, 720)
+#: Downloaded PNGs are this many times the layout size: sharp on a projector.
+IMAGE_SCALE = 3
+
+PATH_POINTS = 500  # a drawn path, at most
+CURVE_POINTS = 1000  # a curve against step, at most
+FRAMES = 100  # an animation, at most
+DOTS_UP_TO = 80  # shorter paths show each step as a dot: the steps themselves are the lesson
+
+#: Shown in a legend only when they differ from their default or between runs: they rarely
+#: matter, and a legend that lists everything is read by no one.
+QUIET = frozenset({"epsilon", "initial_accumulator", "momentum_decay"})
+CONVENTION_NAMES = {"keras": "Keras", "torch": "PyTorch"}
+
+THEME = go.layout.Template(
+    layout=dict(
+        font=dict(family="Arial, Liberation Sans, DejaVu Sans, sans-serif", size=18, color="#222222"),
+        title=dict(font=dict(size=22), x=0.02, xanchor="left"),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(PALETTE),
+        margin=dict(l=80, r=30, t=70, b=70),
+        legend=dict(bgcolor="rgba(255,255,255,0.85)", bordercolor="#cccccc", borderwidth=1, font=dict(size=16)),
+        hoverlabel=dict(font=dict(size=16)),
+        xaxis=dict(showline=True, linecolor="#444444", mirror=True, ticks="outside", gridcolor="#e6e6e6",
+                   zeroline=False, exponentformat="power", automargin=True, title=dict(standoff=12)),
+        yaxis=dict(showline=True, linecolor="#444444", mirror=True, ticks="outside", gridcolor="#e6e6e6",
+                   zeroline=False, exponentformat="power", automargin=True, title=dict(standoff=12)),
+        scene=dict(
+            xaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
+            yaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
+            zaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
+            camera=dict(eye=dict(x=-1.5, y=-1.6, z=1.1)),
+        ),
+    ),
+    data=dict(scatter=[go.Scatter(line=dict(width=3))]),
+)
+#: :data:`THEME` as the plain dict the browser gets, built once. An unvalidated figure applies no
+#: template by itself, so every spec carries this one as ``layout.template`` (``go.Figure`` copies
+#: its layout, so no figure shares, or can change, this dict).
+THEME_SPEC = THEME.to_plotly_json()
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+# ---------------------------------------------------------------------------------------------
+# Colours, labels, thinning: the rules every figure shares.
+
+
+def color(optimizer: str) -> str:
+    """The optimizer's colour, from its place in the registry, so a new one needs no entry here."""
+    return PALETTE[list(OPTIMIZERS).index(optimizer) % len(PALETTE)]
+
+
+def symbol(name: str) -> str:
+    """A hyper-parameter's symbol in the article's notation, as plain text (β₁, not \\beta_1):
+    legends and exported images cannot render LaTeX."""
+    latex = RANGES[name].symbol or name
+    text = re.sub(r"\\(?:var)?([a-zA-Z]+)", lambda m: _greek(m[1]), latex)
+    return re.sub(r"_\{?(\d+)\}?", lambda m: m[1].translate(_SUBSCRIPTS), text)
+
+
+def _greek(name: str) -> str:
+    try:
+        return unicodedata.lookup(f"GREEK SMALL LETTER {name.upper()}")
+    except KeyError:
+        return name
+
+
+def number(value: float) -> str:
+    """A hyper-parameter value as a person writes it: 0.001, 0.9, 12, 1e-7."""
+    text = f"{value:.4g}"
+    return re.sub(r"e([+-])0*(\d)", lambda m: f"e{'-' if m[1] == '-' else ''}{m[2]}", text)
+
+
+def run_label(optimizer: str, hyper: dict, shown=None, notes=()) -> str:
+    """The one legend formatter: "Adam (α=0.001, β₁=0.9, β₂=0.999)", then any notes.
+
+    ``shown`` lists the hyper-parameters to print (default: all of ``hyper``), in ``hyper``'s order.
+    """
+    keys = [k for k in hyper if shown is None or k in shown]
+    settings = ", ".join(f"{symbol(k)}={number(hyper[k])}" for k in keys)
+    text = OPTIMIZERS[optimizer].title + (f" ({settings})" if settings else "")
+    return ", ".join([text, *notes])
+
+
+def labels(traces) -> list:
+    """Legend text for each run, enough to tell every run apart.
+
+    α and the betas are always shown; the quiet ones (ε, s₀, ψ) when they are not the default or
+    differ between runs of that optimizer; then the convention or the start point if those are
+    what differs; and a diverged run says when.
+    """
+    texts = []
+    for trace in traces:
+        siblings = [t for t in traces if t.optimizer == trace.optimizer]
+        defaults = OPTIMIZERS[trace.optimizer].defaults[trace.convention]
+        varying = {k for k in trace.hyper if len({t.hyper.get(k) for t in siblings}) > 1}
+        shown = {k for k, v in trace.hyper.items() if k not in QUIET or k in varying or v != defaults.get(k)}
+        notes = []
+        if len({t.convention for t in siblings}) > 1:
+            notes.append(CONVENTION_NAMES.get(trace.convention, trace.convention))
+        if len({tuple(t.path[0]) for t in siblings}) > 1:
+            notes.append(f"from ({number(trace.path[0, 0])}, {number(trace.path[0, 1])})")
+        if trace.diverged_at is not None:
+            notes.append(f"diverged at step {trace.diverged_at}")
+        texts.append(run_label(trace.optimizer, trace.hyper, shown, notes))
+    return texts
+
+
+def styles(traces) -> list:
+    """The line and marker of each run: the optimizer's colour, and a dash and a marker shape
+    per repeat of that optimizer."""
+    seen = {}
+    styles = []
+    for trace in traces:
+        repeat = seen.get(trace.optimizer, 0)
+        seen[trace.optimizer] = repeat + 1
+        colour = color(trace.optimizer)
+        styles.append((dict(color=colour, dash=DASHES[repeat % len(DASHES)]),
+                       dict(color=colour, symbol=SYMBOLS[repeat % len(SYMBOLS)])))
+    return styles
+
+
+def thin(count: int, limit: int) -> np.ndarray:
+    """Indices of at most ``limit`` evenly spread points out of ``count``.
+
+    The first and the last are always among them: a reader looks for where a run starts and
+    where it ends (or, thinned up to its last finite point, where it diverged).
+    """
+    if count <= limit:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, limit).round().astype(np.int64))
+
+
+def finite_steps(trace) -> int:
+    """How many leading points of the path are finite: all of them unless the run diverged."""
+    return trace.diverged_at if trace.diverged_at is not None else len(trace.path)
+
+
+def drawn_steps(trace, limit: int = PATH_POINTS) -> np.ndarray:
+    """The steps to draw of a run: its finite part, thinned, ending at its last finite point."""
+    return thin(finite_steps(trace), limit)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Specs: every builder fills one and wraps it once.
+
+
+def new_spec(title: str, **layout) -> dict:
+    """An empty figure spec with the theme and a title; builders append to its ``data``."""
+    return {"data": [], "layout": {"template": THEME_SPEC, "title": {"text": title}, **layout}}
+
+
+def figure_from(spec: dict) -> go.Figure:
+    """The figure of a finished spec, built without Plotly's validation.
+
+    ``_validate=False`` is a private argument of ``go.Figure``, but a long-standing one (Plotly 4
+    to 7; requirements.txt pins plotly<8: check it again before lifting the pin). Animation
+    frames are not covered by it, and validating them costs ~0.5 s for 100 frames, so they are
+    attached as unvalidated ``go.Frame`` objects through the figure's private ``_frame_objs``,
+    which is what the ``frames`` setter assigns after validating. The figure keeps validation off,
+    so later ``update_layout``/``add_trace`` calls on it are not validated either.
+    """
+    frames = spec.pop("frames", None)
+    fig = go.Figure(spec, _validate=False)
+    if frames:
+        fig._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in frames)
+    return fig
+
+
+
+def mode(steps: np.ndarray) -> str:
+    return "lines+markers" if len(steps) <= DOTS_UP_TO else "lines"
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Showing a figure.
+
+
+def figure_name(fig: go.Figure) -> str:
+    """A file name for the figure, from its title: "fig-2-gd-descends-the-convex-bowl"."""
+    title = fig.layout.title.text or "optviz"
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "optviz"
+
+
+def plotly_config(fig: go.Figure, image: str = "png") -> dict:
+    """The Plotly ``config`` of a shown figure: the camera button downloads a slide-sized image,
+    a PNG at 3× (sharp on a projector) or an SVG, named after the figure and made in the browser
+    with no server involved; no Plotly logo."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": image, "filename": figure_name(fig), "scale": IMAGE_SCALE,
+                                 "width": SLIDE[0], "height": SLIDE[1]},
+    }
