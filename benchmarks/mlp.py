@@ -256,7 +256,7 @@ def fidelity(directory, epochs, seeds, lockstep_steps=0):
         began = time.perf_counter()
         results = run_race(RaceConfig(epochs=epochs, seed=seed), split)
         for name in OPTIMIZERS:
-            ours[name].append(results[name]["val_accuracy"])
+            ours[name].append(results[name].val_accuracy)
         print(f"optviz seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
     for seed in seeds:
         for name in OPTIMIZERS:

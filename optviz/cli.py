@@ -119,7 +119,7 @@ def _race(config) -> dict:
     print(f"\n{summary(results)}")
     return {"config": config.to_dict(),
             "data": {"source": dataset.source, "train": len(split.y_train), "val": len(split.y_val)},
-            "results": results}
+            "results": {name: result.to_dict() for name, result in results.items()}}
 
 
 def _bench(args) -> int:

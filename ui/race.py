@@ -170,7 +170,7 @@ def _view(store: jobs.Store, key: str, live: bool) -> None:
         st.rerun()  # redraw the whole page once: the buttons change and the refreshing stops
     _status(job)
     results = job.results
-    epochs = max(len(result["loss"]) for result in results.values())
+    epochs = max(result.epochs for result in results.values())
     subset = "the full set" if job.config.data == "auto" else "the embedded subset"
     figure = plots.training_race(results, hyper={o: {n: job.config.hyper_for(o)[n] for n in _tuned(o)}
                                                    for o in job.config.optimizers},

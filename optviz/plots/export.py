@@ -138,9 +138,9 @@ def race_csv(results: dict) -> str:
     writer.writerow(["optimizer", "epoch", "metric", "value"])
     for optimizer, result in results.items():
         for metric in RACE_METRICS:
-            for epoch, value in enumerate(result.get(metric, []), start=1):
+            for epoch, value in enumerate(getattr(result, metric), start=1):
                 writer.writerow([optimizer, epoch, metric, repr(float(value))])
-        for position, value in result.get("smoothed") or []:
+        for position, value in result.smoothed:
             writer.writerow([optimizer, repr(float(position)), "smoothed_loss", repr(float(value))])
     return out.getvalue()
 

@@ -60,10 +60,10 @@ def training_race(results: dict, *, hyper=None, title=None) -> go.Figure:
     layout["yaxis3"]["title"] = dict(text="accuracy")
     for optimizer, result in results.items():
         colour = color(optimizer)
-        notes = [f"diverged at step {result['diverged_at']}"] if result.get("diverged_at") is not None else []
+        notes = [f"diverged at step {result.diverged_at}"] if result.diverged_at is not None else []
         text = run_label(optimizer, (hyper or {}).get(optimizer, {}), notes=notes)
         for panel, (metric, _) in enumerate(_RACE_PANELS):
-            values = np.asarray(result.get(metric, []), dtype=np.float64)
+            values = np.asarray(getattr(result, metric), dtype=np.float64)
             suffix = str(panel + 1) if panel else ""
             data.append(dict(
                 type="scatter", x=np.arange(1, len(values) + 1), y=values, mode="lines+markers", name=text,
@@ -72,7 +72,7 @@ def training_race(results: dict, *, hyper=None, title=None) -> go.Figure:
                 hovertemplate=f"epoch %{{x}}<br>%{{y:.4g}}<extra>{OPTIMIZERS[optimizer].title}</extra>",
                 xaxis=f"x{suffix}", yaxis=f"y{suffix}",
             ))
-        smoothed = np.asarray(result.get("smoothed") or np.empty((0, 2)), dtype=np.float64).reshape(-1, 2)
+        smoothed = np.asarray(result.smoothed or np.empty((0, 2)), dtype=np.float64).reshape(-1, 2)
         rows = thin(len(smoothed), CURVE_POINTS)
         data.append(dict(
             type="scatter", x=smoothed[rows, 0], y=smoothed[rows, 1], mode="lines", legendgroup=optimizer,

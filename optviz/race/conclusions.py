@@ -26,9 +26,9 @@ CHANCE_LOSS = math.log(10)
 
 def final_val_accuracy(result: dict) -> float:
     """A run's last validation accuracy; one that diverged or has no epoch yet ranks last (-inf)."""
-    if result["diverged_at"] is not None or not result["val_accuracy"]:
+    if result.diverged_at is not None or not result.val_accuracy:
         return -math.inf
-    return result["val_accuracy"][-1]
+    return result.val_accuracy[-1]
 
 
 def standings(results: dict) -> list[dict]:
@@ -36,14 +36,14 @@ def standings(results: dict) -> list[dict]:
     rows = []
     for name in sorted(results, key=lambda n: final_val_accuracy(results[n]), reverse=True):
         result = results[name]
-        last = {metric: values[-1] if (values := result[metric]) else None
+        last = {metric: values[-1] if (values := getattr(result, metric)) else None
                 for metric in ("val_accuracy", "val_loss", "accuracy", "loss")}
-        seconds = result["epoch_seconds"]
+        seconds = result.epoch_seconds
         rows.append({"optimizer": OPTIMIZERS[name].title, "validation accuracy": last["val_accuracy"],
                      "validation loss": last["val_loss"], "training accuracy": last["accuracy"],
-                     "training loss": last["loss"], "epochs": len(result["loss"]),
+                     "training loss": last["loss"], "epochs": result.epochs,
                      "seconds per epoch": sum(seconds) / len(seconds) if seconds else None,
-                     "diverged at step": result["diverged_at"]})
+                     "diverged at step": result.diverged_at})
     return rows
 
 
@@ -84,7 +84,7 @@ def _need(results, *names):
 
 def _epochs(results) -> int:
     """The most epochs any run has finished; a check needs one."""
-    epochs = max((len(result["loss"]) for result in results.values()), default=0)
+    epochs = max((len(result.loss) for result in results.values()), default=0)
     if epochs == 0:
         raise _CannotTell("No epoch has finished yet.")
     return epochs
@@ -92,7 +92,7 @@ def _epochs(results) -> int:
 
 def _losses(result, epochs) -> list:
     """The training loss after each epoch, infinite from a divergence on."""
-    return result["loss"] + [math.inf] * (epochs - len(result["loss"]))
+    return result.loss + [math.inf] * (epochs - len(result.loss))
 
 
 def _title(name) -> str:
@@ -147,9 +147,9 @@ def _nesterov_beats_rmsprop(results):
 def _adagrad_stalls(results):
     _need(results, "adagrad")
     result = results["adagrad"]
-    if result["diverged_at"] is not None:
-        return False, f"{_title('adagrad')} diverged at step {result['diverged_at']}."
-    loss = result["loss"]
+    if result.diverged_at is not None:
+        return False, f"{_title('adagrad')} diverged at step {result.diverged_at}."
+    loss = result.loss
     if len(loss) < 2:
         raise _CannotTell("Needs at least 2 finished epochs.")
     half = len(loss) // 2

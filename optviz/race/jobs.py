@@ -64,7 +64,7 @@ from pathlib import Path
 from optviz.race import data as datasets
 from optviz.optimizers import OPTIMIZERS
 from optviz.paths import cache_dir
-from optviz.race.training import RaceConfig, add_record, empty_results, run_race
+from optviz.race.training import RaceConfig, empty_results, run_race
 
 #: How often the worker writes its records and reads whether to stop (seconds).
 TICK_SECONDS = 0.5
@@ -156,7 +156,7 @@ class Job:
     def progress(self) -> float:
         """The fraction of the epochs trained so far: the epochs finished, and how far into the next
         one the live curve has come (1.0 once every epoch has finished, whatever the batch size)."""
-        position = max((max(len(r["loss"]), r["smoothed"][-1][0] if r["smoothed"] else 0.0)
+        position = max((max(r.epochs, r.smoothed[-1][0] if r.smoothed else 0.0)
                         for r in self.results.values()), default=0.0)
         return min(1.0, position / self.config.epochs)
 
@@ -492,15 +492,14 @@ def data_sources() -> dict:
 
 
 def _results(config: RaceConfig, records, earlier=None) -> dict:
-    """The results dict run_race returns, rebuilt from its records as run_race builds it
-    (``training.add_record``): ``earlier`` (copied, never changed, since a viewer may be drawing
-    it) extended by ``records``."""
+    """The results run_race returns, rebuilt from its records as run_race builds them
+    (``RunResult.add``): ``earlier`` (copied, never changed, since a viewer may be drawing it)
+    extended by ``records``."""
     if earlier is None:
         earlier = empty_results(config.optimizers)
-    results = {name: {metric: list(value) if isinstance(value, list) else value for metric, value in result.items()}
-               for name, result in earlier.items()}
+    results = {name: result.copy() for name, result in earlier.items()}
     for optimizer, record in records:
-        add_record(results, optimizer, record)
+        results[optimizer].add(record)
     return results
 
 

@@ -36,7 +36,7 @@ layer sizes and optimizers each have.
 
 >>> config = RaceConfig(optimizers=("sgd", "adam"), epochs=1, hidden=(16,), data="embedded")
 >>> results = run_race(config)
->>> sorted(results), len(results["adam"]["val_accuracy"])
+>>> sorted(results), len(results["adam"].val_accuracy)
 (['adam', 'sgd'], 1)
 """
 
@@ -46,7 +46,7 @@ import math
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -225,7 +225,7 @@ class _Runner:
     """One optimizer in the race: its model, its optimizer state, and its current epoch's sums.
 
     Each method returns the record it produced; run_race folds the records into its results
-    (:func:`add_record`) and passes them to ``on_event``.
+    (:meth:`RunResult.add`) and passes them to ``on_event``.
     """
 
     def __init__(self, name, model, hyper, torch, steps_per_epoch):
@@ -283,36 +283,66 @@ class _Runner:
         return record
 
 
-def empty_results(optimizers) -> dict:
-    """run_race's results before its first record: an empty entry per optimizer, in their order."""
-    return {name: {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "epoch_seconds": [],
-                   "diverged_at": None, "smoothed": []} for name in optimizers}
+#: The curves a run records once per finished epoch, as Keras's ``model.fit`` history names them.
+METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
-def add_record(results: dict, optimizer: str, record: dict) -> None:
-    """Fold one of run_race's records (see :func:`run_race`) into ``results``, in place.
+@dataclass
+class RunResult:
+    """One optimizer's part of a race: one value per finished epoch in each of :data:`METRICS` and
+    ``epoch_seconds``; ``diverged_at`` (None, or the step whose loss was not finite); ``smoothed``,
+    the live training loss as ``[epoch_position, loss]`` pairs.
 
-    How run_race builds what it returns, and how a store rebuilds it from the records it kept:
-    ``empty_results`` and then every record in order give the same dict.
+    run_race builds it record by record (:meth:`add`), and a store rebuilds it from the records it
+    kept in the same way.
 
-    >>> results = empty_results(["adam"])
-    >>> add_record(results, "adam", {"kind": "step", "epoch_position": 0.5, "loss": 0.9})
-    >>> add_record(results, "adam", {"kind": "diverged", "step": 7, "epoch_position": 0.6})
-    >>> results["adam"]["smoothed"], results["adam"]["diverged_at"]
-    ([[0.5, 0.9]], 7)
+    >>> result = RunResult()
+    >>> result.add({"kind": "step", "epoch_position": 0.5, "loss": 0.9})
+    >>> result.add({"kind": "diverged", "step": 7, "epoch_position": 0.6})
+    >>> result.smoothed, result.diverged_at, result.epochs
+    ([[0.5, 0.9]], 7, 0)
     """
-    result = results[optimizer]
-    kind = record["kind"]
-    if kind == "step":
-        result["smoothed"].append([record["epoch_position"], record["loss"]])
-    elif kind == "epoch":
-        for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
-            result[metric].append(record[metric])
-        result["epoch_seconds"].append(record["seconds"])
-    elif kind == "diverged":
-        result["diverged_at"] = record["step"]
-    else:
-        raise ValueError(f"unknown kind of record {kind!r}")
+
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    epoch_seconds: list = field(default_factory=list)
+    diverged_at: int | None = None
+    smoothed: list = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs it finished."""
+        return len(self.loss)
+
+    def add(self, record: dict) -> None:
+        """Fold one of run_race's records (see :func:`run_race`) in."""
+        kind = record["kind"]
+        if kind == "step":
+            self.smoothed.append([record["epoch_position"], record["loss"]])
+        elif kind == "epoch":
+            for metric in METRICS:
+                getattr(self, metric).append(record[metric])
+            self.epoch_seconds.append(record["seconds"])
+        elif kind == "diverged":
+            self.diverged_at = record["step"]
+        else:
+            raise ValueError(f"unknown kind of record {kind!r}")
+
+    def copy(self) -> "RunResult":
+        """A copy whose lists can grow without changing this one's (a viewer may be drawing it)."""
+        return RunResult(**{name: list(value) if isinstance(value, list) else value
+                            for name, value in asdict(self).items()})
+
+    def to_dict(self) -> dict:
+        """The plain form, for JSON."""
+        return asdict(self)
+
+
+def empty_results(optimizers) -> dict:
+    """run_race's results before its first record: an empty :class:`RunResult` per optimizer, in order."""
+    return {name: RunResult() for name in optimizers}
 
 
 def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None) -> dict:
@@ -334,16 +364,15 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
     at once with the epochs that finished (an epoch half done is dropped). A race in which every
     run has diverged returns at once too.
 
-    Returns ``{optimizer: {"loss": […], "accuracy": […], "val_loss": […], "val_accuracy": […],
-    "epoch_seconds": […], "diverged_at": None or a step, "smoothed": [[epoch_position, loss], …]}}``
-    with one entry per finished epoch in each list, in the order of ``config.optimizers``.
+    Returns ``{optimizer: RunResult}`` in the order of ``config.optimizers``, with the epochs that
+    finished.
     """
     on_event = on_event or (lambda optimizer, record: None)
     should_stop = should_stop or (lambda: False)
     results = empty_results(config.optimizers)
 
     def record(runner, what):
-        add_record(results, runner.name, what)
+        results[runner.name].add(what)
         on_event(runner.name, what)
 
     # A diverging run overflows on its way to NaN: that is a result, reported as a record, not a warning.

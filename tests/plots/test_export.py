@@ -8,8 +8,8 @@ import struct
 import pytest
 
 from optviz import plots, trace
-from optviz.plots import export
-from optviz.plots import IMAGE_SCALE, SLIDE
+from optviz.plots import IMAGE_SCALE, SLIDE, export
+from optviz.race.training import RunResult
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,8 @@ def test_traces_csv_is_tidy(runs):
 
 
 def test_race_csv_is_tidy():
-    results = {"adam": {"loss": [0.6, 0.5], "accuracy": [0.8, 0.82], "val_loss": [0.55], "val_accuracy": [0.81],
-                        "epoch_seconds": [3.0, 3.1], "diverged_at": None, "smoothed": [[0.5, 0.7], [1.5, 0.55]]}}
+    results = {"adam": RunResult(**{"loss": [0.6, 0.5], "accuracy": [0.8, 0.82], "val_loss": [0.55], "val_accuracy": [0.81],
+                        "epoch_seconds": [3.0, 3.1], "diverged_at": None, "smoothed": [[0.5, 0.7], [1.5, 0.55]]})}
     rows = list(csv.DictReader(io.StringIO(export.race_csv(results))))
     assert list(rows[0]) == ["optimizer", "epoch", "metric", "value"]
     assert len(rows) == 2 + 2 + 1 + 1 + 2 + 2

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surfaces
-from optviz.engine.evaluate import evaluate, grid
 from optviz import plots, trace
-from optviz.plots import FRAMES, GRID, PALETTE, PATH_POINTS, THEME
+from optviz.engine.evaluate import evaluate, grid
 from optviz.optimizers import OPTIMIZERS
+from optviz.plots import FRAMES, GRID, PALETTE, PATH_POINTS, THEME
+from optviz.race.training import RunResult
 
 
 def decode(value):
@@ -273,11 +274,11 @@ def test_ball_says_when_a_path_leaves_the_line():
 
 def race_results():
     return {
-        "sgd": {"loss": [1.2, 0.9, 0.7], "accuracy": [0.5, 0.6, 0.7], "val_loss": [1.1, 0.95, 0.8],
+        "sgd": RunResult(**{"loss": [1.2, 0.9, 0.7], "accuracy": [0.5, 0.6, 0.7], "val_loss": [1.1, 0.95, 0.8],
                 "val_accuracy": [0.55, 0.6, 0.65], "epoch_seconds": [2.0, 2.1, 2.0], "diverged_at": None,
-                "smoothed": [[0.1, 1.5], [0.5, 1.3], [1.0, 1.2], [2.5, 0.8]]},
-        "adam": {"loss": [0.8], "accuracy": [0.75], "val_loss": [], "val_accuracy": [], "epoch_seconds": [2.2],
-                 "diverged_at": 812, "smoothed": []},
+                "smoothed": [[0.1, 1.5], [0.5, 1.3], [1.0, 1.2], [2.5, 0.8]]}),
+        "adam": RunResult(**{"loss": [0.8], "accuracy": [0.75], "val_loss": [], "val_accuracy": [], "epoch_seconds": [2.2],
+                 "diverged_at": 812, "smoothed": []}),
     }
 
 

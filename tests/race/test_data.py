@@ -3,8 +3,8 @@
 import functools
 import gzip
 import hashlib
-import re
 import http.server
+import re
 import socket
 import struct
 import threading
@@ -17,7 +17,15 @@ from hypothesis import given, settings
 from hypothesis.extra import numpy as hnp
 
 from optviz.race import data
-from optviz.race.data import CLASSES, FILES, DataError, DataWarning, load, read_idx, split
+from optviz.race.data import (
+    CLASSES,
+    FILES,
+    DataError,
+    DataWarning,
+    load,
+    read_idx,
+    split,
+)
 
 FULL_DIR = Path(__file__).resolve().parents[3] / "shared/data/fashion-mnist"
 needs_full_set = pytest.mark.skipif(

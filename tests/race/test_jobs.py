@@ -10,13 +10,14 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from optviz.race import conclusions, data, jobs
-from optviz.race.training import RaceConfig, run_race
+from optviz.race.training import RaceConfig, RunResult, run_race
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL_DIR = ROOT.parent / "shared/data/fashion-mnist"
@@ -109,11 +110,11 @@ def test_a_race_streams_into_the_store_the_results_run_race_returns(store):
         direct = pool.submit(run_race, config, data.split(data.load("embedded"))).result()
     for name in config.optimizers:  # equal to the last bit: JSON keeps every float exactly
         assert without_seconds(job.results[name]) == without_seconds(direct[name])
-        assert len(job.results[name]["epoch_seconds"]) == 2
+        assert len(job.results[name].epoch_seconds) == 2
 
 
 def without_seconds(result):
-    return {metric: values for metric, values in result.items() if metric != "epoch_seconds"}
+    return {metric: values for metric, values in result.to_dict().items() if metric != "epoch_seconds"}
 
 
 def test_the_same_race_asked_twice_attaches_to_one_worker(tmp_path, endless):
@@ -131,7 +132,7 @@ def test_the_same_race_asked_twice_attaches_to_one_worker(tmp_path, endless):
     for thread in threads:
         thread.join()
     assert {job.key for job in started} == {config.key()} and all(job.running for job in started)
-    wait(lambda: len(sessions[0].job(config.key()).results["adam"]["loss"]) >= 2)
+    wait(lambda: len(sessions[0].job(config.key()).results["adam"].loss) >= 2)
     sessions[1].cancel(config.key())
     assert ended(sessions[2], config.key()).state == "cancelled"
     assert len(endless) == 1
@@ -148,7 +149,7 @@ def test_cancel_is_prompt_and_keeps_the_finished_epochs(store, monkeypatch):
 
     monkeypatch.setattr(jobs.Store, "_tick", logged_tick)
     key = store.start(slow()).key
-    wait(lambda: len(store.watch(key).results["adam"]["loss"]) >= 2)
+    wait(lambda: len(store.watch(key).results["adam"].loss) >= 2)
     store.cancel(key)
     log.append("cancelled")
     assert store.job(key).cancelling
@@ -160,8 +161,8 @@ def test_cancel_is_prompt_and_keeps_the_finished_epochs(store, monkeypatch):
     assert log[log.index("cancelled"):].count("tick") <= 1, log[-5:]
     assert job.state == "cancelled" and job.reason == "Cancelled."
     result = job.results["adam"]
-    assert 2 <= len(result["loss"]) < 50
-    assert len({len(result[metric]) for metric in ("loss", "accuracy", "val_loss", "val_accuracy",
+    assert 2 <= len(result.loss) < 50
+    assert len({len(getattr(result, metric)) for metric in ("loss", "accuracy", "val_loss", "val_accuracy",
                                                     "epoch_seconds")}) == 1
 
 
@@ -175,7 +176,7 @@ def test_a_raising_worker_fails_with_its_error_and_keeps_what_it_finished(store,
     job = ended(store, store.start(tiny()).key)
     assert job.state == "failed"
     assert job.reason == "RuntimeError: the network caught fire in epoch 2"
-    assert job.results["adam"]["loss"] == [1.0] and job.results["sgd"]["val_accuracy"] == [0.5]
+    assert job.results["adam"].loss == [1.0] and job.results["sgd"].val_accuracy == [0.5]
     assert "the network caught fire" in caplog.text  # the traceback goes to the server's log
 
 
@@ -219,7 +220,7 @@ def test_only_the_latest_races_are_kept(store, monkeypatch):
     for seed in range(3):
         ended(store, store.start(tiny(seed=seed)).key)
     assert store.job(tiny(seed=0).key()) is None
-    assert [store.job(tiny(seed=seed).key()).results["adam"]["loss"] for seed in (1, 2)] == [[1.0], [1.0]]
+    assert [store.job(tiny(seed=seed).key()).results["adam"].loss for seed in (1, 2)] == [[1.0], [1.0]]
     with sqlite3.connect(store.path) as db:
         assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 2
 
@@ -233,9 +234,9 @@ def test_a_race_nobody_watches_is_cancelled_and_can_start_again(tmp_path, endles
         time.sleep(0.05)
     job = ended(store, key, timeout=30.0)  # .job() looks without watching
     assert job.state == "cancelled" and "Nobody watched it for 1 s" in job.reason
-    assert job.results["adam"]["loss"]  # its finished epochs are kept
+    assert job.results["adam"].loss  # its finished epochs are kept
     again = store.start(tiny())
-    assert again.running and again.results["adam"]["loss"] == []  # from scratch
+    assert again.running and again.results["adam"].loss == []  # from scratch
     store.cancel(key)
     ended(store, key)
 
@@ -244,7 +245,7 @@ def test_a_killed_worker_process_is_reported_interrupted(tmp_path):
     path, config = tmp_path / "races.sqlite", slow()
     script = (f"import time\nfrom optviz.race import jobs\nfrom optviz.race.training import RaceConfig\n"
               f"store = jobs.Store({str(path)!r})\nkey = store.start(RaceConfig.from_dict({config.to_dict()!r})).key\n"
-              "while not store.watch(key).results['adam']['loss']:\n    time.sleep(0.02)\n"
+              "while not store.watch(key).results['adam'].loss:\n    time.sleep(0.02)\n"
               "print('training', flush=True)\ntime.sleep(60)\n")
     server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
@@ -256,7 +257,7 @@ def test_a_killed_worker_process_is_reported_interrupted(tmp_path):
         server.wait()
     job = store.job(config.key())
     assert job.state == "interrupted" and "worker stopped without finishing" in job.reason
-    assert job.results["adam"]["loss"]  # what it had written is kept
+    assert job.results["adam"].loss  # what it had written is kept
 
 
 def test_a_race_started_again_as_its_last_run_ends_is_not_taken_for_dead(store, monkeypatch):
@@ -337,7 +338,7 @@ def test_records_survive_a_write_that_fails(store, monkeypatch):
     job = ended(store, store.start(tiny()).key)
     assert failures == [2]
     assert job.state == "failed" and job.reason == "OperationalError: database is locked"
-    assert job.results["adam"]["loss"] == [1.0] and job.results["sgd"]["loss"] == [1.0]
+    assert job.results["adam"].loss == [1.0] and job.results["sgd"].loss == [1.0]
 
 
 def test_an_end_that_cannot_be_written_at_once_is_written_again(store, monkeypatch):
@@ -352,17 +353,17 @@ def test_an_end_that_cannot_be_written_at_once_is_written_again(store, monkeypat
     monkeypatch.setattr(jobs.Store, "_end", busy_once)
     job = ended(store, store.start(tiny()).key)
     assert attempts == ["finished", "finished"]
-    assert job.state == "finished" and len(job.results["adam"]["loss"]) == 1
+    assert job.state == "finished" and len(job.results["adam"].loss) == 1
 
 
 def test_progress_counts_the_epochs_whatever_the_batch_size(store):
     config = tiny(epochs=2, batch_size=100)  # 46 steps an epoch, a live point every 5: the last at 45
     job = ended(store, store.start(config).key)
-    assert job.state == "finished" and job.results["adam"]["smoothed"][-1][0] < 2  # the live curve stops short
+    assert job.state == "finished" and job.results["adam"].smoothed[-1][0] < 2  # the live curve stops short
     assert job.progress == 1.0
 
     def at(epochs_finished, position):
-        result = {"loss": [1.0] * epochs_finished, "smoothed": [[position, 1.0]] if position else []}
+        result = RunResult(loss=[1.0] * epochs_finished, smoothed=[[position, 1.0]] if position else [])
         return jobs.Job(key="", config=tiny(epochs=4), state="running", reason="", source="", started=0.0,
                         ended=None, cancelling=False, results={"adam": result}).progress
 
@@ -372,7 +373,7 @@ def test_progress_counts_the_epochs_whatever_the_batch_size(store):
 
 def test_a_worker_whose_job_was_started_again_stops_without_writing(store, endless):
     key = store.start(tiny()).key
-    wait(lambda: store.job(key).results["adam"]["loss"])
+    wait(lambda: store.job(key).results["adam"].loss)
     with sqlite3.connect(store.path) as db:  # as if another server took it for dead and started it again
         db.execute("UPDATE jobs SET run = 'a later start'")
         written = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
@@ -404,10 +405,10 @@ def test_a_finished_race_is_shown_after_a_restart(store):
     config = tiny()
     finished = ended(store, store.start(config).key)
     script = (f"import json\nfrom optviz.race import jobs\njob = jobs.Store({str(store.path)!r}).watch({config.key()!r})\n"
-              "print(json.dumps([job.state, job.results]))")
+              "print(json.dumps([job.state, {name: r.to_dict() for name, r in job.results.items()}]))")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     state, results = json.loads(out.stdout)
-    assert state == "finished" and results == finished.results
+    assert state == "finished" and results == {name: r.to_dict() for name, r in finished.results.items()}
     assert jobs.Store(store.path).start(config).state == "finished"  # asked again: shown, not retrained
 
 
@@ -437,8 +438,8 @@ def test_a_damaged_store_is_moved_aside_with_a_clear_message(tmp_path, damage):
 def run(loss, val_accuracy, diverged_at=None):
     """One optimizer's results, made by hand: its training loss per epoch and its last validation accuracy."""
     n = len(loss)
-    return {"loss": list(loss), "accuracy": [0.5] * n, "val_loss": list(loss), "val_accuracy": [0.5] * (n - 1) +
-            [val_accuracy], "epoch_seconds": [1.0] * n, "diverged_at": diverged_at, "smoothed": []}
+    return RunResult(**{"loss": list(loss), "accuracy": [0.5] * n, "val_loss": list(loss), "val_accuracy": [0.5] * (n - 1) +
+            [val_accuracy], "epoch_seconds": [1.0] * n, "diverged_at": diverged_at, "smoothed": []})
 
 
 def article_like():
@@ -488,7 +489,7 @@ def test_a_run_that_cannot_tell_says_why():
     only_adam = conclusions.conclusions({"adam": run([0.5, 0.4], 0.88)})
     assert [c.holds for c in only_adam] == [None] * 5
     assert "Needs GD in the race" in only_adam[0].evidence
-    started = conclusions.conclusions({name: run([], math.nan) | {"val_accuracy": []} for name in article_like()})
+    started = conclusions.conclusions({name: replace(run([], math.nan), val_accuracy=[]) for name in article_like()})
     assert {c.evidence for c in started} - {"Needs at least 2 finished epochs."} == {"No epoch has finished yet."}
 
 

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from optviz.race.mlp import CLASSES, HIDDEN, INPUTS, MLP, Dense, ReLU, softmax_cross_entropy
+from optviz.race.mlp import (
+    CLASSES,
+    HIDDEN,
+    INPUTS,
+    MLP,
+    Dense,
+    ReLU,
+    softmax_cross_entropy,
+)
 
 
 def small_batch(n=6, seed=0, dtype=np.float64):

@@ -10,13 +10,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optviz.engine import kernels
-from optviz.race import data, training
 from optviz.cli import main
-from optviz.race.mlp import HIDDEN, MLP, parameter_count
+from optviz.engine import kernels
 from optviz.optimizers import OPTIMIZERS, code, full_row, get
-from optviz.race.training import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_PARAMETERS, MAX_WORK, RaceConfig,
-                             _Runner, run_race, summary)
+from optviz.race import data, training
+from optviz.race.mlp import HIDDEN, MLP, parameter_count
+from optviz.race.training import (
+    MAX_BATCH_SIZE,
+    MAX_EPOCHS,
+    MAX_OPTIMIZERS,
+    MAX_PARAMETERS,
+    MAX_WORK,
+    RaceConfig,
+    RunResult,
+    _Runner,
+    run_race,
+    summary,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL_DIR = ROOT.parent / "shared/data/fashion-mnist"
@@ -34,7 +44,7 @@ def tiny(**changes) -> RaceConfig:
 
 
 def without_seconds(results):
-    return {name: {k: v for k, v in r.items() if k != "epoch_seconds"} for name, r in results.items()}
+    return {name: {k: v for k, v in r.to_dict().items() if k != "epoch_seconds"} for name, r in results.items()}
 
 
 @pytest.mark.parametrize("convention", ["keras", "torch"])
@@ -66,10 +76,10 @@ def test_a_step_is_the_engine_kernel_on_the_flat_parameters(name, convention, su
 
 def test_a_short_run_learns(subset):
     results = run_race(tiny(optimizers=("adam",), epochs=2, hidden=(64,)), subset)["adam"]
-    assert results["loss"][1] < results["loss"][0]
-    assert results["smoothed"][-1][1] < results["smoothed"][0][1] / 2
-    assert results["val_accuracy"][-1] > 0.7  # chance is 0.1
-    assert results["diverged_at"] is None
+    assert results.loss[1] < results.loss[0]
+    assert results.smoothed[-1][1] < results.smoothed[0][1] / 2
+    assert results.val_accuracy[-1] > 0.7  # chance is 0.1
+    assert results.diverged_at is None
 
 
 def test_records_as_documented(subset):
@@ -84,13 +94,13 @@ def test_records_as_documented(subset):
         assert len(steps) >= 2 * 8  # several points per epoch
         positions = [r["epoch_position"] for r in steps]
         assert positions == sorted(positions) and 0 < positions[0] < 0.2 and positions[-1] <= 2
-        assert results[name]["smoothed"] == [[r["epoch_position"], r["loss"]] for r in steps]
+        assert results[name].smoothed == [[r["epoch_position"], r["loss"]] for r in steps]
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-            assert results[name][key] == [r[key] for r in epochs]
-        assert results[name]["epoch_seconds"] == [r["seconds"] for r in epochs]
+            assert getattr(results[name], key) == [r[key] for r in epochs]
+        assert results[name].epoch_seconds == [r["seconds"] for r in epochs]
         assert all(0 < r["val_accuracy"] <= 1 and r["seconds"] > 0 for r in epochs)
     assert list(results) == ["sgd", "adam"]
-    json.dumps(results)  # plain Python values only
+    json.dumps({name: result.to_dict() for name, result in results.items()})  # plain Python values only
 
 
 def test_reproducible_from_config_and_seed(subset):
@@ -115,14 +125,14 @@ def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
     events = []
     config = tiny(hyper={"sgd": {"lr": 1000.0}}, epochs=2)
     results = run_race(config, big, on_event=lambda name, record: events.append((name, record)))
-    step = results["sgd"]["diverged_at"]
+    step = results["sgd"].diverged_at
     assert step is not None and step > 0
     steps_per_epoch = math.ceil(len(big.y_train) / 32)
     sgd = [record for name, record in events if name == "sgd"]
     assert sgd[-1] == {"kind": "diverged", "step": step, "epoch_position": step / steps_per_epoch}
     assert [r for r in sgd if r["kind"] == "diverged"] == [sgd[-1]]
-    assert results["sgd"]["loss"] == []  # it diverged in its first epoch
-    assert results["adam"]["diverged_at"] is None and len(results["adam"]["val_loss"]) == 2
+    assert results["sgd"].loss == []  # it diverged in its first epoch
+    assert results["adam"].diverged_at is None and len(results["adam"].val_loss) == 2
 
 
 def test_should_stop_stops_at_once_and_keeps_the_finished_epochs(subset):
@@ -140,7 +150,7 @@ def test_should_stop_stops_at_once_and_keeps_the_finished_epochs(subset):
     assert polls == steps_per_epoch + 10  # polled before every minibatch, not once after the True
     assert log[-1] == "stop"  # and nothing trained, evaluated or recorded after it
     for name in ("sgd", "adam"):
-        assert len(results[name]["val_accuracy"]) == 1 and results[name]["diverged_at"] is None
+        assert len(results[name].val_accuracy) == 1 and results[name].diverged_at is None
     assert max(r.get("epoch_position", 0) for r in log[:-1]) < 1 + 10 / steps_per_epoch
 
 
@@ -156,7 +166,7 @@ def test_a_race_in_which_every_run_diverged_ends_at_once(subset):
         return False
 
     results = run_race(tiny(optimizers=("sgd",), hyper={"sgd": {"lr": 1000.0}}, epochs=5), big, should_stop=should_stop)
-    step = results["sgd"]["diverged_at"]
+    step = results["sgd"].diverged_at
     assert step is not None and step < math.ceil(len(big.y_train) / 32)  # in its first epoch
     assert polls == step + 1  # the minibatches it trained on, and the one that gave a non-finite loss
 
@@ -283,8 +293,8 @@ def test_the_defaults_are_the_article_experiment():
 
 def test_summary_sorts_by_validation_accuracy_and_lists_divergence_last():
     def result(val_accuracy, diverged_at=None):
-        return {"loss": [1.0], "accuracy": [0.5], "val_loss": [1.0], "val_accuracy": [val_accuracy],
-                "epoch_seconds": [1.0], "diverged_at": diverged_at, "smoothed": []}
+        return RunResult(**{"loss": [1.0], "accuracy": [0.5], "val_loss": [1.0], "val_accuracy": [val_accuracy],
+                "epoch_seconds": [1.0], "diverged_at": diverged_at, "smoothed": []})
 
     text = summary({"sgd": result(0.7), "nesterov": result(0.9, diverged_at=40), "adam": result(0.8)})
     names = [line.split()[0] for line in text.splitlines()[1:]]
@@ -357,11 +367,12 @@ def test_one_epoch_of_adam_on_the_full_data():
     split = data.split(data.load(str(FULL_DIR), download=False))
     assert (len(split.y_train), len(split.y_val)) == (55_000, 5_000)
     result = run_race(RaceConfig(optimizers=("adam",), epochs=1), split)["adam"]
-    assert result["val_accuracy"][0] > 0.8  # the article's Adam: about 0.85 after one epoch
+    assert result.val_accuracy[0] > 0.8  # the article's Adam: about 0.85 after one epoch
 
 
 def test_cli_bench_mlp_runs_the_mlp_benchmark(monkeypatch):
-    from benchmarks import engine as bench, mlp as mlp_bench
+    from benchmarks import engine as bench
+    from benchmarks import mlp as mlp_bench
 
     ran = []
     monkeypatch.setattr(mlp_bench, "main", lambda quick: ran.append(("mlp", quick)))
