@@ -18,7 +18,7 @@ import numpy as np
 
 import optviz
 from optviz.engine import kernels
-from optviz.optimizers import code, full_row, resolve
+from optviz.optimizers import resolve
 
 SURFACE, OPTIMIZER, LR = "rosenbrock", "adam", 1e-3
 START = (-1.2, 1.0)
@@ -36,8 +36,8 @@ def _best(run, repeat: int) -> float:
 
 def _kernel_single(steps: int):
     """One trajectory through the kernel alone, path and losses recorded (no Python checks)."""
-    table = np.array(full_row(resolve(OPTIMIZER, lr=LR)), dtype=np.float64)[:, None].copy()
-    descend = kernels.DESCEND[code(OPTIMIZER)]
+    table = np.array(list(resolve(OPTIMIZER, lr=LR).values()), dtype=np.float64)[:, None].copy()
+    descend = kernels.descend(OPTIMIZER)
     path, loss = np.empty((steps + 1, 2, 1)), np.empty((steps + 1, 1))
     state, final_loss, diverged = np.empty((0, 2, 2, 1)), np.empty(1), np.full(1, -1)
 
@@ -45,7 +45,7 @@ def _kernel_single(steps: int):
 
     def run():
         points = np.array(START, dtype=np.float64)[:, None].copy()
-        descend(surface, False, table, True, points, 0, 1, steps, path, loss, state, final_loss, diverged)
+        descend(surface, 0, table, True, points, 0, 1, steps, path, loss, state, final_loss, diverged)
 
     return run
 

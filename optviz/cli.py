@@ -11,14 +11,14 @@ import os
 import sys
 from pathlib import Path
 
-from optviz.optimizers import CONVENTIONS, HYPER_NAMES, OPTIMIZERS
+from optviz.optimizers import CONVENTIONS, HYPERS, OPTIMIZERS
 
 
 def _trace(args) -> int:
     import surfaces
     from optviz.engine.trajectory import trace
 
-    hyper = {name: getattr(args, name) for name in HYPER_NAMES if getattr(args, name) is not None}
+    hyper = {name: getattr(args, name) for name in HYPERS if getattr(args, name) is not None}
     start = tuple(args.start) if args.start else None
     t = trace(args.surface, args.optimizer, start=start, steps=args.steps, convention=args.convention, **hyper)
     if args.json:
@@ -53,7 +53,7 @@ def _train(args) -> int:
 
     names = tuple(OPTIMIZERS) if args.optimizers == "all" else tuple(n.strip() for n in args.optimizers.split(","))
     hyper = {}
-    for key in HYPER_NAMES:  # a flag applies to every optimizer of the race that takes it
+    for key in HYPERS:  # a flag applies to every optimizer of the race that takes it
         if getattr(args, key) is not None:
             takers = [name for name in names if key in get(name).hyper]
             if not takers:
@@ -135,7 +135,7 @@ def _bench(args) -> int:
 
 def _hyper_flags(command, help: str) -> None:
     """--lr, --momentum, … --momentum-decay: one flag per hyper-parameter name."""
-    for name in HYPER_NAMES:
+    for name in HYPERS:
         command.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float, help=help)
 
 

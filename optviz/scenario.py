@@ -63,7 +63,7 @@ class Scenario:
 
     def with_settings(self, optimizer: str, **values) -> "Scenario":
         """A copy with some of one optimizer's hyper-parameters changed (defaults are not stored)."""
-        defaults = OPTIMIZERS[optimizer].defaults[self.convention]
+        defaults = OPTIMIZERS[optimizer].defaults(self.convention)
         merged = {**self.hyper.get(optimizer, {}), **values}
         kept = {k: v for k, v in merged.items() if v != defaults.get(k)}
         hyper = {**self.hyper, optimizer: kept}

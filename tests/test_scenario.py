@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surfaces
-from optviz.optimizers import OPTIMIZERS, RANGES
+from optviz.optimizers import HYPERS, OPTIMIZERS
 from optviz.scenario import LIMITS, MAX_STEPS, VIEWS, Scenario, from_query, to_query
 
 
@@ -95,7 +95,7 @@ def test_a_tampered_link_gives_a_notice_and_a_safe_scenario(query, notice):
     for optimizer in scenario.optimizers:
         for name, value in scenario.settings(optimizer).items():
             low, high = LIMITS[name]
-            assert low <= value <= high or value == OPTIMIZERS[optimizer].defaults[scenario.convention][name]
+            assert low <= value <= high or value == OPTIMIZERS[optimizer].defaults(scenario.convention)[name]
     if scenario.start is not None:
         assert all(math.isfinite(c) and abs(c) < 100 for c in scenario.start)
 
@@ -112,4 +112,4 @@ def test_optimizers_are_deduplicated_and_keep_their_order():
 
 def test_the_labs_limits_lie_within_the_engines_ranges():
     for name, (low, high) in LIMITS.items():
-        assert low < high and RANGES[name].contains(low) and RANGES[name].contains(high)
+        assert low < high and HYPERS[name].contains(low) and HYPERS[name].contains(high)

@@ -15,7 +15,7 @@ import streamlit as st
 import surfaces
 from optviz import plots
 from optviz.plots import export
-from optviz.optimizers import OPTIMIZERS, RANGES
+from optviz.optimizers import HYPERS, OPTIMIZERS
 from optviz.scenario import (LIMITS, LR_GRID, MAX_STEPS, VIEWS, Scenario, from_query, start_window,
                              to_query)
 from optviz.engine.trajectory import best_lr, inspect_step
@@ -67,8 +67,8 @@ def _follow_convention() -> None:
     for optimizer, entry in OPTIMIZERS.items():
         for name in entry.hyper:
             key = _key(optimizer, name)
-            if state.get(key) == entry.defaults[old][name]:
-                state[key] = entry.defaults[state.convention][name]
+            if state.get(key) == entry.defaults(old).get(name):
+                state[key] = entry.defaults(state.convention).get(name, state.get(key))
 
 
 def _follow_surface() -> None:
@@ -110,7 +110,7 @@ def _controls() -> None:
 
 
 def _hyper_widget(optimizer: str, name: str) -> None:
-    key, label = _key(optimizer, name), f"{plots.symbol(name)} ({RANGES[name].meaning})"
+    key, label = _key(optimizer, name), f"{plots.symbol(name)} ({HYPERS[name].meaning})"
     value = st.session_state[key]
     if name == "lr":
         st.select_slider(f"α: {OPTIMIZERS[optimizer].title}", stops(LR_GRID, value), key=key,
@@ -150,7 +150,7 @@ def _equations(scenario: Scenario) -> None:
         entry = OPTIMIZERS[optimizer]
         st.markdown(f"**{entry.title}** ({entry.year}), {'PyTorch' if scenario.convention == 'torch' else 'Keras'} "
                     "convention, with $g_t = \\nabla J(\\theta_{t-1})$")
-        for line in entry.latex[scenario.convention]:
+        for line in entry.conventions[entry.convention_for(scenario.convention)].latex:
             st.latex(line)
         st.caption(entry.differences)
 

@@ -7,16 +7,19 @@ notices a change to a kernel's own file, but not to a surface or an optimizer ru
 kernel calls from another file, and a stale cache would silently run old code.
 """
 
+import ast
 import hashlib
 import inspect
 import os
 import shutil
 import sys
+import textwrap
 import time
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numba
+import numpy as np
 from numba import literally, njit, types
 from numba.extending import overload
 
@@ -33,7 +36,8 @@ def _source_hash(sources) -> str:
     (functions or modules)."""
     digest = hashlib.sha256(numba.__version__.encode())
     files = {Path(inspect.getsourcefile(getattr(source, "py_func", source)))
-             for source in (sys.modules[__name__], *sources)}
+             for source in (sys.modules[__name__], *sources)
+             if inspect.getsourcefile(getattr(source, "py_func", source))}  # generated code has no file
     for path in sorted(files):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -118,11 +122,12 @@ def switch(name: str, branches) -> object:
     return inner(namespace[name])
 
 
-def choose(branches) -> object:
-    """A function ``choose(i, …)`` for compiled code that calls ``branches[i](…)``, where ``i``
-    is a compile-time constant (a literal, or a constant captured by the calling kernel).
+def choose(branch) -> object:
+    """A function ``choose(i, …)`` for compiled code that calls ``branch(i)(…)``, where ``i`` is a
+    compile-time constant (a literal, or a constant captured by the calling kernel).
 
-    Only the chosen branch is compiled into the caller, as a direct call that LLVM can inline.
+    ``branch(i)`` is looked up only when a kernel that calls it is compiled, and only the chosen
+    function is compiled into the caller, as a direct call that LLVM can inline.
     """
 
     def dispatch(i, *args):
@@ -132,12 +137,46 @@ def choose(branches) -> object:
     def _typed(i, *args):
         if not isinstance(i, types.IntegerLiteral):
             return lambda i, *args: literally(i)  # numba retries with i as a constant
-        branch = branches[i.literal_value]
+        chosen = branch(i.literal_value)
 
-        @named(f"{branch.__module__}_{branch.__name__}_{i.literal_value}")
+        @named(f"{chosen.__module__}_{chosen.__name__}_{i.literal_value}")
         def call(i, *args):
-            return branch(*args)
+            return chosen(*args)
 
         return call
 
     return dispatch
+
+
+def generated(name: str, lines) -> object:
+    """A compiled function from source lines, for code whose shape depends on a registry entry
+    (how many state slots an optimizer has, say): numba compiles plain indexing far better than
+    loops over a tuple of unknown length."""
+    namespace = {}
+    exec("\n".join(lines), namespace)
+    return inner(namespace[name])
+
+
+class _Float32Literals(ast.NodeTransformer):
+    def visit_Constant(self, node):
+        if isinstance(node.value, float):
+            return ast.copy_location(ast.Call(ast.Name("_float32", ast.Load()), [node], []), node)
+        return node
+
+
+@cache
+def single_precision(function) -> object:
+    """A compiled copy of ``function`` (a rule) in which every float literal is a float32.
+
+    Numba types ``1.0`` as float64, so ``(1.0 - h.beta1) * g`` on float32 values would run in
+    float64 and convert back at every step: the network's weights are float32, and this copy of
+    the very same source keeps its arithmetic in float32 (SIMD twice as wide, as Keras computes).
+    """
+    python = getattr(function, "py_func", function)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(python)))
+    tree.body[0].decorator_list = []
+    tree = ast.fix_missing_locations(_Float32Literals().visit(tree))
+    namespace = {**python.__globals__, "_float32": np.float32}
+    exec(compile(tree, inspect.getsourcefile(python), "exec"), namespace)
+    copy = namespace[python.__name__]
+    return inner(named("float32")(copy))

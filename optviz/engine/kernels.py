@@ -2,27 +2,28 @@
 
 Two shapes of work share the optimizer rules of ``optviz.optimizers``:
 
-* ``DESCEND[i]`` moves points on a surface for all their steps with optimizer i, in blocks of
-  ``BLOCK`` points. Within a block the time loop is outside and the points inside, so each step
-  is a few short loops over the block (gradients, schedule, updates) that compile to SIMD code,
-  and a single point pays little per step. Batches run on several threads (the kernels release
-  the GIL).
-* ``START[i]`` and ``APPLY[i]`` set up and make one step on a flat parameter vector: a network's
-  weights.
+* :func:`descend` moves points on a surface for all their steps, in blocks of :data:`BLOCK`
+  points. Within a block the time loop is outside and the points inside, so each step is a few
+  short loops over the block (gradients, schedule, updates) that compile to SIMD code, and a
+  single point pays little per step. Batches run on several threads (the kernels release the GIL).
+* :func:`start` and :func:`apply` set up and make one step on a flat parameter vector: a network's
+  weights, in float32 (a copy of the rule whose arithmetic stays float32) or float64.
 
-There is one kernel per optimizer, compiled (and cached on disk) the first time it is used,
-and each dispatches on the surface at run time: the compiled code grows with optimizers plus
-surfaces, never with their product. The kernels are made from the registries, so a new entry
-in either needs no change here.
+Each kernel is made for one optimizer when it is first asked for, and compiled (or loaded from the
+on-disk cache) when first called, so a start-up pays only for the optimizers it uses. A descent
+kernel dispatches on the surface at run time: the compiled code grows with optimizers plus
+surfaces, never with their product. The kernels size themselves from the registry entry (its
+hyper-parameters, state slots and schedule), so a new optimizer needs no change here.
 """
 
 import sys
+from functools import cache
 
 import numpy as np
 
 from optviz.engine import jit
-from optviz.engine.jit import choose, inner, kernel, named, switch
-from optviz.optimizers import OPTIMIZERS, Hyper
+from optviz.engine.jit import choose, generated, inner, kernel, named, single_precision, switch
+from optviz.optimizers import OPTIMIZERS, code, get
 from surfaces import SURFACES
 
 # The on-disk cache is keyed by the source of this module and of every function compiled in.
@@ -39,15 +40,34 @@ BLOCK = 64
 # made for one optimizer, with i a constant of its closure, so it compiles that optimizer's
 # functions only, as direct calls. (Capturing the functions themselves would be simpler, but a
 # compiled function in a closure has a new identity in every process, which defeats the cache.)
-initial = choose([o.initial for o in OPTIMIZERS.values()])
-advance = choose([o.advance for o in OPTIMIZERS.values()])
-rule = choose([o.rule for o in OPTIMIZERS.values()])
+_ENTRIES = list(OPTIMIZERS.values())
+initial = choose(lambda i: _ENTRIES[i].initial)
+advance = choose(lambda i: _ENTRIES[i].advance)
+rule = choose(lambda i: _ENTRIES[i].rule)
+rule_float32 = choose(lambda i: single_precision(_ENTRIES[i].rule))
 
 
-@inner
-def _hyper(table, k):
-    """Run k's hyper-parameters from an (8, K) table."""
-    return Hyper(table[0, k], table[1, k], table[2, k], table[3, k], table[4, k], table[5, k], table[6, k], table[7, k])
+# Tuples in and out of arrays, by width: an optimizer's state, schedule and hyper-parameters are
+# tuples of the widths its entry declares, and each kernel below knows those widths as constants.
+# column(w, a, k) is (a[0, k], …, a[w-1, k]), cell(w, a, d, k) is (a[0, d, k], …) and entries(w, a)
+# is (a[0], …); set_column(w, a, k, values) and the others write a tuple back.
+_SHAPES = {"column": ("a, k", "{j}, k"), "cell": ("a, d, k", "{j}, d, k"), "entries": ("a", "{j}")}
+
+
+def _getter(shape: str, width: int):
+    args, index = _SHAPES[shape]
+    items = "".join(f"a[{index.format(j=j)}], " for j in range(width))
+    return generated(f"{shape}_{width}", [f"def {shape}_{width}({args}):", f"    return ({items})"])
+
+
+def _setter(shape: str, width: int):
+    args, index = _SHAPES[shape]
+    body = [f"    a[{index.format(j=j)}] = values[{j}]" for j in range(width)] or ["    pass"]
+    return generated(f"set_{shape}_{width}", [f"def set_{shape}_{width}({args}, values):", *body])
+
+
+column, cell, entries = (choose(lambda width, shape=shape: _getter(shape, width)) for shape in _SHAPES)
+set_column, set_cell, set_entries = (choose(lambda width, shape=shape: _setter(shape, width)) for shape in _SHAPES)
 
 
 def surface_code(name: str) -> int:
@@ -78,18 +98,24 @@ def evaluate_points(surface, pos, value, gradient):
     evaluate(surface, pos, value, gradient)
 
 
-def _descend_kernel(i, name):
+@cache
+def descend(name: str):
+    """The descent kernel of optimizer ``name``:
+
+    ``descend(surface, convention, table, shared, points, lo, hi, steps, path, loss, state,
+    final_loss, diverged)`` moves points lo..hi-1 of a batch of K for ``steps`` steps on a surface.
+    ``points`` (2, K) holds the starts and receives the final points; ``table`` (H, K) holds each
+    run's hyper-parameters, in the order of the entry's ``hyper``; ``shared`` says that every run
+    has the same ones. ``path`` (steps+1, 2, K), ``loss`` (steps+1, K) and ``state`` (steps+1,
+    slots, 2, K) are filled if they have rows; ``final_loss`` (K,) always. ``diverged`` (K,)
+    receives the first step whose position is not finite, or -1.
+    """
+    i, entry = code(name), get(name)
+    Hyper, hypers, slots_, clocks = entry.Hyper, len(entry.hyper), len(entry.slots), len(entry.clock)
+
     @kernel(nogil=True)
     @named(name)
-    def descend(surface, torch, table, shared, points, lo, hi, steps, path, loss, state, final_loss, diverged):
-        """Move points lo..hi-1 of a batch of K for ``steps`` steps on a surface.
-
-        ``points`` (2, K) holds the starts and receives the final points; ``table`` (8, K) holds
-        each run's hyper-parameters (see ``optviz.optimizers.HYPER_NAMES``). ``path``
-        (steps+1, 2, K), ``loss`` (steps+1, K) and ``state`` (steps+1, 2 slots, 2 coordinates, K)
-        are filled if they have rows; ``final_loss`` (K,) always. ``diverged`` (K,) receives the
-        first step whose position is not finite, or -1.
-        """
+    def descend(surface, convention, table, shared, points, lo, hi, steps, path, loss, state, final_loss, diverged):
         keep_path, keep_loss, keep_state = path.shape[0] > 0, loss.shape[0] > 0, state.shape[0] > 0
         for block in range(lo, hi, BLOCK):
             first, n = block, min(BLOCK, hi - block)
@@ -97,21 +123,22 @@ def _descend_kernel(i, name):
             # numba knows, and its wrap-around check turns contiguous loads into gathers.
             pos, hyper = points[:, first:first + n].copy(), table[:, first:first + n].copy()
             value, gradient, overflowed = np.empty(n), np.empty((2, n)), np.full(n, -1)
-            slots, clock = np.empty((2, 2, n)), np.empty((4, n))
+            slots, clock = np.empty((slots_, 2, n)), np.empty((clocks, n))
             for k in range(n):
-                s0, s1, c = initial(i, _hyper(hyper, k))
-                slots[0, :, k] = s0
-                slots[1, :, k] = s1
-                clock[0, k], clock[1, k], clock[2, k], clock[3, k] = c
+                s, c = initial(i, Hyper(*column(hypers, hyper, k)))
+                set_cell(slots_, slots, 0, k, s)
+                set_cell(slots_, slots, 1, k, s)
+                set_column(clocks, clock, k, c)
             for t in range(steps + 1):
                 if keep_path:
                     for k in range(n):
                         path[t, 0, first + k] = pos[0, k]
                         path[t, 1, first + k] = pos[1, k]
                 if keep_state:
-                    for k in range(n):
-                        state[t, 0, 0, first + k], state[t, 0, 1, first + k] = slots[0, 0, k], slots[0, 1, k]
-                        state[t, 1, 0, first + k], state[t, 1, 1, first + k] = slots[1, 0, k], slots[1, 1, k]
+                    for j in range(slots_):
+                        for k in range(n):
+                            state[t, j, 0, first + k] = slots[j, 0, k]
+                            state[t, j, 1, first + k] = slots[j, 1, k]
                 evaluate(surface, pos, value, gradient)
                 if keep_loss:
                     for k in range(n):
@@ -120,27 +147,27 @@ def _descend_kernel(i, name):
                     break
                 # Separate loops, each writing few arrays, so that each compiles to SIMD code. The
                 # update is written out twice: when all runs share their hyper-parameters, their
-                # schedule's scalars (α_t, …) are computed once a step, not once a run (a run-or-0
-                # column index in one loop was neither hoisted nor vectorized by LLVM).
+                # schedule (α_t, …) is computed once a step, not once a run (a run-or-0 column index
+                # in one loop was neither hoisted nor vectorized by LLVM).
                 if shared:
-                    h = _hyper(hyper, 0)
-                    c = advance(i, h, (clock[0, 0], clock[1, 0], clock[2, 0], clock[3, 0]))
-                    clock[0, 0], clock[1, 0], clock[2, 0], clock[3, 0] = c
+                    h = Hyper(*column(hypers, hyper, 0))
+                    c = advance(i, h, column(clocks, clock, 0))
+                    set_column(clocks, clock, 0, c)
                     for k in range(n):
                         for d in range(2):
-                            step, slots[0, d, k], slots[1, d, k] = rule(i, gradient[d, k], slots[0, d, k],
-                                                                        slots[1, d, k], h, c, torch)
-                            pos[d, k] -= step
+                            pos[d, k], s = rule(i, pos[d, k], gradient[d, k], cell(slots_, slots, d, k), h, c,
+                                                convention)
+                            set_cell(slots_, slots, d, k, s)
                 else:
                     for k in range(n):
-                        c = advance(i, _hyper(hyper, k), (clock[0, k], clock[1, k], clock[2, k], clock[3, k]))
-                        clock[0, k], clock[1, k], clock[2, k], clock[3, k] = c
+                        c = advance(i, Hyper(*column(hypers, hyper, k)), column(clocks, clock, k))
+                        set_column(clocks, clock, k, c)
                     for k in range(n):
-                        h, c = _hyper(hyper, k), (clock[0, k], clock[1, k], clock[2, k], clock[3, k])
+                        h, c = Hyper(*column(hypers, hyper, k)), column(clocks, clock, k)
                         for d in range(2):
-                            step, slots[0, d, k], slots[1, d, k] = rule(i, gradient[d, k], slots[0, d, k],
-                                                                        slots[1, d, k], h, c, torch)
-                            pos[d, k] -= step
+                            pos[d, k], s = rule(i, pos[d, k], gradient[d, k], cell(slots_, slots, d, k), h, c,
+                                                convention)
+                            set_cell(slots_, slots, d, k, s)
                 for k in range(n):
                     if overflowed[k] < 0 and not (np.isfinite(pos[0, k]) and np.isfinite(pos[1, k])):
                         overflowed[k] = t + 1
@@ -153,38 +180,44 @@ def _descend_kernel(i, name):
     return descend
 
 
-def _start_kernel(i, name):
+@cache
+def start(name: str):
+    """``start(hyper, slots, clock)``: fill ``slots`` (slots, n) and ``clock`` (schedule,) with
+    optimizer ``name``'s starting state; ``hyper`` is the tuple of its hyper-parameters."""
+    i, entry = code(name), get(name)
+    Hyper, slots_, clocks = entry.Hyper, len(entry.slots), len(entry.clock)
+
     @kernel
     @named(name)
     def start(hyper, slots, clock):
-        """Fill ``slots`` (2, n) and ``clock`` (4,) with the optimizer's starting state."""
-        s0, s1, c = initial(i, Hyper(*hyper))
-        slots[0, :] = s0
-        slots[1, :] = s1
-        clock[0], clock[1], clock[2], clock[3] = c
+        s, c = initial(i, Hyper(*hyper))
+        for j in range(slots.shape[1]):
+            set_column(slots_, slots, j, s)
+        set_entries(clocks, clock, c)
 
     return start
 
 
-def _apply_kernel(i, name):
-    @kernel(nogil=True)
-    @named(name)
-    def apply(torch, hyper, theta, g, slots, clock):
-        """One step θ ← θ − step(g) on a flat vector, updating its ``slots`` (2, n) and ``clock`` (4,).
+@cache
+def apply(name: str, single: bool = True):
+    """``apply(convention, hyper, theta, g, slots, clock)``: one step θ ← rule(θ, g) of optimizer
+    ``name`` on a flat vector, updating its ``slots`` (slots, n) and ``clock`` (schedule,).
 
-        ``hyper`` is the tuple of the eight hyper-parameters in canonical order.
-        """
+    ``single``: θ, g, the slots and the clock are float32 and so is every operation (the copy of
+    the rule from ``jit.single_precision``), with ``hyper`` a tuple of float32; else all float64.
+    """
+    i, entry = code(name), get(name)
+    Hyper, slots_, clocks = entry.Hyper, len(entry.slots), len(entry.clock)
+    step = rule_float32 if single else rule
+
+    @kernel(nogil=True)
+    @named(f"{name}_{'float32' if single else 'float64'}")
+    def apply(convention, hyper, theta, g, slots, clock):
         h = Hyper(*hyper)
-        c = advance(i, h, (clock[0], clock[1], clock[2], clock[3]))
-        clock[0], clock[1], clock[2], clock[3] = c
+        set_entries(clocks, clock, advance(i, h, entries(clocks, clock)))
+        c = entries(clocks, clock)  # as stored: in the weights' precision
         for j in range(theta.size):
-            delta, slots[0, j], slots[1, j] = rule(i, g[j], slots[0, j], slots[1, j], h, c, torch)
-            theta[j] -= delta
+            theta[j], s = step(i, theta[j], g[j], column(slots_, slots, j), h, c, convention)
+            set_column(slots_, slots, j, s)
 
     return apply
-
-
-#: One kernel of each kind per optimizer, in registry order.
-DESCEND = tuple(_descend_kernel(i, name) for i, name in enumerate(OPTIMIZERS))
-START = tuple(_start_kernel(i, name) for i, name in enumerate(OPTIMIZERS))
-APPLY = tuple(_apply_kernel(i, name) for i, name in enumerate(OPTIMIZERS))

@@ -20,7 +20,7 @@ import numpy as np
 import surfaces
 from optviz.engine import kernels
 from optviz.engine.evaluate import evaluate
-from optviz.optimizers import HYPER_NAMES, check_convention, check_value, code, get, resolve
+from optviz.optimizers import check_convention, check_value, get, resolve
 
 #: Limits on the work one call may ask for: a slider or a URL can never ask for more.
 MAX_STEPS = 100_000
@@ -121,11 +121,11 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
     more runs fit in memory (a map of final losses over a grid of α and β, say).
     """
     chosen = surfaces.get(surface)
-    torch = check_convention(convention)
+    convention_code = check_convention(convention, optimizer)
     hyper = resolve(optimizer, convention, **hyper)
     steps = _check_steps(steps)
     count, starts = _check_starts(chosen, starts, hyper)
-    table = _hyper_table(hyper, count)
+    table = _hyper_table(optimizer, hyper, count)
     if count > MAX_RUNS:
         raise ValueError(f"{count:,} runs asked for; at most {MAX_RUNS:,} are allowed")
     if count * steps > MAX_WORK:
@@ -138,12 +138,13 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
 
     rows = steps + 1 if record else 0
     path, loss = np.empty((rows, 2, count)), np.empty((rows, count))
-    state = np.empty((steps + 1 if record_state else 0, 2, 2, count))
+    slots = get(optimizer).slots
+    state = np.empty((steps + 1 if record_state else 0, len(slots), 2, count))
     points = np.ascontiguousarray(starts.T)
     final_loss, diverged = np.empty(count), np.empty(count, dtype=np.int64)
     shared = not any(np.ndim(value) for value in hyper.values())
-    descend = kernels.DESCEND[code(optimizer)]
-    args = (kernels.surface_code(chosen.name), torch, table, shared, points)
+    descend = kernels.descend(optimizer)
+    args = (kernels.surface_code(chosen.name), convention_code, table, shared, points)
     outputs = (steps, path, loss, state, final_loss, diverged)
     _in_parallel(count, lambda lo, hi: descend(*args, lo, hi, *outputs))
 
@@ -153,7 +154,7 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
         final[k] = final_loss[k] = np.nan
         if record:
             paths[k, diverged[k]:] = losses[k, diverged[k]:] = np.nan
-    states = {name: state[:, i].transpose(2, 0, 1) for i, name in enumerate(get(optimizer).slots)}
+    states = {name: state[:, i].transpose(2, 0, 1) for i, name in enumerate(slots)}
     return Batch(chosen.name, optimizer, convention, hyper, starts, final, final_loss, diverged, paths, losses,
                  states if record_state else None)
 
@@ -192,14 +193,16 @@ def _numeric(value) -> bool:
     return True
 
 
-def _hyper_table(hyper: dict, count: int) -> np.ndarray:
-    """The (8, K) table of every run's hyper-parameters; those an optimizer ignores are 0.
+def _hyper_table(optimizer: str, hyper: dict, count: int) -> np.ndarray:
+    """The (H, K) table of every run's hyper-parameters, in the order the optimizer's rule reads
+    them; one its convention lacks is 0 (the rule does not read it there).
 
     Scalars were checked by ``resolve``; each distinct value of a per-run array is checked here.
     """
-    table = np.zeros((len(HYPER_NAMES), count))
+    names = get(optimizer).hyper
+    table = np.zeros((len(names), count))
     for name, value in hyper.items():
-        row = table[HYPER_NAMES.index(name)]
+        row = table[names.index(name)]
         if np.ndim(value) == 0:
             row[:] = value
             continue
@@ -264,11 +267,10 @@ def inspect_step(run: Trace, t: int) -> tuple:
     state = {}
     for k in range(1, t + 1):
         gradient = np.array([gx[k - 1], gy[k - 1]])
-        after, state, details = optimizer.reference(run.path[k - 1], gradient, state, k, run.hyper,
-                                                    run.convention == "torch")
+        after, state, details = optimizer.reference(run.path[k - 1], gradient, state, k, run.hyper, run.convention)
     quantities = {r"\theta_{t-1}": run.path[t - 1], "g_t": gradient,
                   **{f"{name}_{{t-1}}": run.state[name][t - 1] for name in optimizer.slots},
-                  **details, r"\theta_t": after}
+                  **details, "step": run.path[t - 1] - after, r"\theta_t": after}
     agrees = np.allclose(after, run.path[t], rtol=1e-9, atol=1e-12) and all(
         np.allclose(state[name], run.state[name][t], rtol=1e-9, atol=1e-12) for name in optimizer.slots)
     return quantities, bool(agrees)

@@ -1,22 +1,40 @@
-"""The optimizer registry: one entry per optimizer, each in its own module.
+"""The optimizer registry: every module in this package is an optimizer, found by looking.
 
-Adding an optimizer is a module with its rule and its ``OPTIMIZER`` entry, listed here; the
-kernels, the surface lab, the training race and the tests pick it up from this registry.
+A module here whose name does not start with ``_`` defines one optimizer as its ``OPTIMIZER``
+entry (see ``_base``); dropping one in makes it appear in the engine, the lab, the maps, the
+training race and the registry-driven tests, with nothing else to edit. The article's eight come
+first, in the article's order, then the others by name: that order is the kernels' dispatch and
+the palette's.
 """
+
+import importlib
+import pkgutil
 
 import numpy as np
 
-from optviz.optimizers import adagrad, adam, adamax, momentum, nadam, nesterov, rmsprop, sgd
-from optviz.optimizers._base import CONVENTIONS, HYPER_NAMES, RANGES, Hyper, Optimizer, Range
+from optviz.optimizers._base import CONVENTIONS, KERAS, LIBRARIES, OPTAX, TORCH, Convention, Optimizer
+from optviz.optimizers._hyper import HYPERS, HyperParameter
 
-OPTIMIZERS = {
-    module.OPTIMIZER.name: module.OPTIMIZER
-    for module in (sgd, momentum, nesterov, adagrad, rmsprop, adam, adamax, nadam)
-}
+
+def _discover() -> dict:
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            entry = importlib.import_module(f"{__name__}.{module.name}").OPTIMIZER
+            if entry.name != module.name:
+                raise ValueError(f"the optimizer in module {module.name!r} is called {entry.name!r}: name them alike")
+            found.append(entry)
+    found.sort(key=lambda entry: (entry.article or len(found) + 1, entry.name))
+    return {entry.name: entry for entry in found}
+
+
+OPTIMIZERS = _discover()
+#: The article's eight, in its order: the training race's default.
+ARTICLE = tuple(name for name, entry in OPTIMIZERS.items() if entry.article)
 
 __all__ = [
-    "CONVENTIONS", "HYPER_NAMES", "OPTIMIZERS", "RANGES", "Hyper", "Optimizer", "Range",
-    "check_convention", "check_value", "code", "full_row", "get", "resolve",
+    "ARTICLE", "CONVENTIONS", "HYPERS", "KERAS", "LIBRARIES", "OPTAX", "OPTIMIZERS", "TORCH", "Convention",
+    "HyperParameter", "Optimizer", "check_convention", "check_value", "code", "get", "resolve",
 ]
 
 
@@ -34,20 +52,23 @@ def code(name: str) -> int:
     return list(OPTIMIZERS).index(name)
 
 
-def check_convention(convention: str) -> bool:
-    """True for PyTorch's convention, False for Keras's; a ValueError names the allowed ones."""
+def check_convention(convention: str, optimizer: str | None = None) -> int:
+    """The index a rule sees for ``convention`` (:data:`KERAS`, :data:`TORCH`, :data:`OPTAX`); a
+    ValueError names the allowed ones, all of them or, given an optimizer, those it has."""
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; choose one of: {', '.join(CONVENTIONS)}")
-    return convention == "torch"
+    if optimizer is not None and convention not in get(optimizer).conventions:
+        raise ValueError(f"{optimizer} has no {convention} convention (its libraries do not have it); "
+                         f"it has: {', '.join(get(optimizer).conventions)}")
+    return CONVENTIONS.index(convention)
 
 
-def check_value(name: str, value: float) -> float:
+def check_value(name: str, value) -> float:
     """A hyper-parameter value as a float, or a ValueError naming its allowed range."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    allowed = RANGES[name]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    x = float(value)
+    allowed = HYPERS[name]
     if not allowed.contains(x):
         raise ValueError(f"{name}={x!r} is outside its allowed range {allowed.describe()}")
     return x
@@ -60,20 +81,13 @@ def resolve(name: str, convention: str = "keras", **given) -> dict:
     which knows their shape. A name the optimizer does not take is an error, not ignored.
     """
     optimizer = get(name)
-    check_convention(convention)
-    defaults = optimizer.defaults[convention]
-    unknown = set(given) - set(defaults)
+    check_convention(convention, name)
+    hyper = optimizer.defaults(convention)
+    unknown = set(given) - set(hyper)
     if unknown:
-        raise ValueError(
-            f"{name} takes no hyper-parameter {', '.join(sorted(unknown))}; it takes: {', '.join(optimizer.hyper)}"
-        )
-    hyper = dict(defaults)
+        where = "" if set(hyper) == set(optimizer.hyper) else f" in the {convention} convention"
+        raise ValueError(f"{name} takes no hyper-parameter {', '.join(sorted(unknown))}{where}; "
+                         f"it takes: {', '.join(hyper)}")
     for key, value in given.items():
         hyper[key] = value if np.ndim(value) > 0 else check_value(key, value)
     return hyper
-
-
-def full_row(hyper: dict) -> tuple:
-    """All eight hyper-parameters in canonical order; the ones an optimizer ignores are 0."""
-    return tuple(hyper.get(name, 0.0) for name in HYPER_NAMES)
-

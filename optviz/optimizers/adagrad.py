@@ -3,44 +3,46 @@
 import numpy as np
 
 from optviz.engine.jit import inner
-from optviz.optimizers._base import CLOCK_START, Optimizer
+from optviz.optimizers._base import TORCH, Convention, Optimizer
 
 
 @inner
 def initial(h):
-    return h.initial_accumulator, 0.0, CLOCK_START
+    return (h.initial_accumulator,), ()
 
 
 @inner
-def rule(g, s, s1, h, c, torch):
+def rule(theta, g, s, h, c, convention):
+    (s,) = s
     s = s + g * g
-    if torch:
-        return h.lr * g / (np.sqrt(s) + h.epsilon), s, s1
-    return h.lr * g / np.sqrt(s + h.epsilon), s, s1
+    if convention == TORCH:
+        return theta - h.lr * g / (np.sqrt(s) + h.epsilon), (s,)
+    return theta - h.lr * g / np.sqrt(s + h.epsilon), (s,)
 
 
-def reference(theta, g, state, t, h, torch):
+def reference(theta, g, state, t, h, convention):
     s = state.get("s", h["initial_accumulator"]) + g * g
-    denominator = np.sqrt(s) + h["epsilon"] if torch else np.sqrt(s + h["epsilon"])
-    step = h["lr"] * g / denominator
-    return theta - step, {"s": s}, {"s_t": s, "step": step}
+    denominator = np.sqrt(s) + h["epsilon"] if convention == "torch" else np.sqrt(s + h["epsilon"])
+    return theta - h["lr"] * g / denominator, {"s": s}, {"s_t": s}
 
 
 OPTIMIZER = Optimizer(
     name="adagrad",
     title="AdaGrad",
     year="Duchi, Hazan & Singer, 2011",
+    article=4,
+    hyper=("lr", "initial_accumulator", "epsilon"),
+    slots=("s",),
     rule=rule,
     initial=initial,
     reference=reference,
-    defaults={
-        "keras": {"lr": 0.001, "initial_accumulator": 0.1, "epsilon": 1e-7},
-        "torch": {"lr": 0.01, "initial_accumulator": 0.0, "epsilon": 1e-10},
-    },
-    slots=("s",),
-    latex={
-        "keras": [r"s_t = s_{t-1} + g_t^2, \quad s_0 = 0.1", r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t + \varepsilon}}"],
-        "torch": [r"s_t = s_{t-1} + g_t^2, \quad s_0 = 0", r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t} + \varepsilon}"],
+    conventions={
+        "keras": Convention({"lr": 0.001, "initial_accumulator": 0.1, "epsilon": 1e-7}, "keras.optimizers.Adagrad()",
+                            (r"s_t = s_{t-1} + g_t^2, \quad s_0 = 0.1",
+                             r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t + \varepsilon}}")),
+        "torch": Convention({"lr": 0.01, "initial_accumulator": 0.0, "epsilon": 1e-10}, "torch.optim.Adagrad()",
+                            (r"s_t = s_{t-1} + g_t^2, \quad s_0 = 0",
+                             r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t} + \varepsilon}")),
     },
     differences=(
         "Keras puts ε inside the square root and starts the sum at 0.1; PyTorch puts ε outside and "

@@ -3,61 +3,63 @@
 import numpy as np
 
 from optviz.engine.jit import inner
-from optviz.optimizers._base import Optimizer
+from optviz.optimizers._base import TORCH, Convention, Optimizer
+
+
+@inner
+def initial(h):
+    return (0.0, 0.0), (1.0,)
 
 
 @inner
 def advance(h, c):
-    """c = (β1^t, ·, ·, ·)."""
-    return c[0] * h.beta1, c[1], c[2], c[3]
+    return (c[0] * h.beta1,)
 
 
 @inner
-def rule(g, m, s, h, c, torch):
+def rule(theta, g, s, h, c, convention):
+    m, s = s
+    (beta1_t,) = c
     m = h.beta1 * m + (1.0 - h.beta1) * g
-    if torch:  # ε inside the max, so it stays in the state
+    if convention == TORCH:  # ε inside the max, so it stays in the state
         s = max(h.beta2 * s, np.abs(g) + h.epsilon)
-        return h.lr / (1.0 - c[0]) * m / s, m, s
+        return theta - h.lr / (1.0 - beta1_t) * m / s, (m, s)
     s = max(h.beta2 * s, np.abs(g))
-    return h.lr * m / ((1.0 - c[0]) * (s + h.epsilon)), m, s
+    return theta - h.lr * m / ((1.0 - beta1_t) * (s + h.epsilon)), (m, s)
 
 
-def reference(theta, g, state, t, h, torch):
+def reference(theta, g, state, t, h, convention):
     beta1, beta2, eps = h["beta1"], h["beta2"], h["epsilon"]
     m = beta1 * state.get("m", 0.0) + (1.0 - beta1) * g
-    if torch:
+    if convention == "torch":
         s = np.maximum(beta2 * state.get("s", 0.0), np.abs(g) + eps)
-        step = h["lr"] / (1.0 - beta1**t) * m / s
+        theta = theta - h["lr"] / (1.0 - beta1**t) * m / s
     else:
         s = np.maximum(beta2 * state.get("s", 0.0), np.abs(g))
-        step = h["lr"] * m / ((1.0 - beta1**t) * (s + eps))
-    details = {"m_t": m, "s_t": s, r"\hat m_t": m / (1.0 - beta1**t), "step": step}
-    return theta - step, {"m": m, "s": s}, details
+        theta = theta - h["lr"] * m / ((1.0 - beta1**t) * (s + eps))
+    return theta, {"m": m, "s": s}, {"m_t": m, "s_t": s, r"\hat m_t": m / (1.0 - beta1**t)}
 
 
 OPTIMIZER = Optimizer(
     name="adamax",
     title="AdaMax",
     year="Kingma & Ba, 2014",
+    article=7,
+    hyper=("lr", "beta1", "beta2", "epsilon"),
+    slots=("m", "s"),
+    clock=("beta1_t",),
     rule=rule,
+    initial=initial,
     advance=advance,
     reference=reference,
-    defaults={
-        "keras": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7},
-        "torch": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
-    },
-    slots=("m", "s"),
-    latex={
-        "keras": [
-            r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
-            r"s_t = \max(\beta_2 s_{t-1},\, |g_t|)",
-            r"\theta_t = \theta_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{s_t + \varepsilon}",
-        ],
-        "torch": [
-            r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
-            r"s_t = \max(\beta_2 s_{t-1},\, |g_t| + \varepsilon)",
-            r"\theta_t = \theta_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{s_t}",
-        ],
+    conventions={
+        "keras": Convention({"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7}, "keras.optimizers.Adamax()",
+                            (r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t", r"s_t = \max(\beta_2 s_{t-1},\, |g_t|)",
+                             r"\theta_t = \theta_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{s_t + \varepsilon}")),
+        "torch": Convention({"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}, "torch.optim.Adamax()",
+                            (r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
+                             r"s_t = \max(\beta_2 s_{t-1},\, |g_t| + \varepsilon)",
+                             r"\theta_t = \theta_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{s_t}")),
     },
     differences=(
         "Keras adds ε to s outside the max; PyTorch adds it to |g| inside the max, so it is carried "

@@ -7,13 +7,13 @@ Its momentum warms up along μ_t = β1 (1 − ½·0.96^(ψt)); Keras fixes ψ = 
 import numpy as np
 
 from optviz.engine.jit import inner
-from optviz.optimizers._base import Optimizer
+from optviz.optimizers._base import Convention, Optimizer
 
 
 @inner
 def initial(h):
-    """c = (β2^t, d^t, Π_t = μ_1⋯μ_t, d) with d = 0.96^ψ, a constant computed once per run."""
-    return 0.0, 0.0, (1.0, 1.0, 1.0, 0.96**h.momentum_decay)
+    """The clock starts with d = 0.96^ψ, a constant computed once per run."""
+    return (0.0, 0.0), (1.0, 1.0, 1.0, 0.96**h.momentum_decay)
 
 
 @inner
@@ -25,7 +25,8 @@ def advance(h, c):
 
 
 @inner
-def rule(g, m, s, h, c, torch):
+def rule(theta, g, s, h, c, convention):
+    m, s = s
     beta2_t, decay_t, mu_product, decay = c
     mu_t = h.beta1 * (1.0 - 0.5 * decay_t)
     mu_next = h.beta1 * (1.0 - 0.5 * decay_t * decay)
@@ -33,10 +34,10 @@ def rule(g, m, s, h, c, torch):
     s = h.beta2 * s + (1.0 - h.beta2) * (g * g)
     m_hat = mu_next * m / (1.0 - mu_product * mu_next) + (1.0 - mu_t) * g / (1.0 - mu_product)
     s_hat = s / (1.0 - beta2_t)
-    return h.lr * m_hat / (np.sqrt(s_hat) + h.epsilon), m, s
+    return theta - h.lr * m_hat / (np.sqrt(s_hat) + h.epsilon), (m, s)
 
 
-def reference(theta, g, state, t, h, torch):
+def reference(theta, g, state, t, h, convention):
     beta1, beta2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
     mu_t = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
@@ -45,33 +46,38 @@ def reference(theta, g, state, t, h, torch):
     s = beta2 * state.get("s", 0.0) + (1.0 - beta2) * (g * g)
     m_hat = mu_next * m / (1.0 - mu_product * mu_next) + (1.0 - mu_t) * g / (1.0 - mu_product)
     s_hat = s / (1.0 - beta2**t)
-    step = h["lr"] * m_hat / (np.sqrt(s_hat) + h["epsilon"])
-    details = {r"\mu_t": mu_t, "m_t": m, "s_t": s, r"\hat m_t": m_hat, r"\hat s_t": s_hat, "step": step}
-    return theta - step, {"m": m, "s": s, "mu_product": mu_product}, details
+    theta = theta - h["lr"] * m_hat / (np.sqrt(s_hat) + h["epsilon"])
+    details = {r"\mu_t": mu_t, "m_t": m, "s_t": s, r"\hat m_t": m_hat, r"\hat s_t": s_hat}
+    return theta, {"m": m, "s": s, "mu_product": mu_product}, details
 
 
-_UPDATE = [
+_UPDATE = (
     r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad s_t = \beta_2 s_{t-1} + (1-\beta_2)\, g_t^2",
     r"\hat m_t = \frac{\mu_{t+1}\, m_t}{1 - \Pi_t\, \mu_{t+1}} + \frac{(1-\mu_t)\, g_t}{1 - \Pi_t}, \quad \hat s_t = \frac{s_t}{1-\beta_2^t}",
     r"\theta_t = \theta_{t-1} - \frac{\alpha\, \hat m_t}{\sqrt{\hat s_t} + \varepsilon}",
-]
+)
 
 OPTIMIZER = Optimizer(
     name="nadam",
     title="Nadam",
     year="Dozat, 2016",
+    article=8,
+    hyper=("lr", "beta1", "beta2", "epsilon", "momentum_decay"),
+    slots=("m", "s"),
+    clock=("beta2_t", "decay_t", "mu_product", "decay"),
     rule=rule,
     initial=initial,
     advance=advance,
     reference=reference,
-    defaults={
-        "keras": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7, "momentum_decay": 1.0},
-        "torch": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "momentum_decay": 0.004},
-    },
-    slots=("m", "s"),
-    latex={
-        "keras": [r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{t}\right), \quad \Pi_t = \Pi_{t-1}\, \mu_t", *_UPDATE],
-        "torch": [r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{\psi t}\right), \quad \Pi_t = \Pi_{t-1}\, \mu_t", *_UPDATE],
+    conventions={
+        "keras": Convention({"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7, "momentum_decay": 1.0},
+                            "keras.optimizers.Nadam()",
+                            (r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{t}\right), \quad \Pi_t = \Pi_{t-1}\, \mu_t",
+                             *_UPDATE)),
+        "torch": Convention({"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "momentum_decay": 0.004},
+                            "torch.optim.NAdam()",
+                            (r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{\psi t}\right), \quad \Pi_t = \Pi_{t-1}\, \mu_t",
+                             *_UPDATE)),
     },
     differences=(
         "Same formula; the momentum schedule differs: Keras warms μ up with 0.96^t (ψ = 1, μ ≈ 0.89 "

@@ -1,50 +1,56 @@
 """Nesterov accelerated gradient (Nesterov, 1983): momentum that corrects itself before it overshoots.
 
-Keras and PyTorch evaluate the gradient at the current point and track the look-ahead point
-θ + βm of the textbook formulation (Sutskever et al., 2013), so the plotted θ is that point.
+The libraries evaluate the gradient at the current point and track the look-ahead point θ + βm of
+the textbook formulation (Sutskever et al., 2013), so the plotted θ is that point.
 """
 
 from optviz.engine.jit import inner
-from optviz.optimizers._base import Optimizer
+from optviz.optimizers._base import KERAS, Convention, Optimizer
 
 
 @inner
-def rule(g, m, s1, h, c, torch):
-    if torch:
-        m = h.momentum * m + g
-        return h.lr * (g + h.momentum * m), m, s1
-    m = h.momentum * m - h.lr * g
-    return -(h.momentum * m - h.lr * g), m, s1
+def rule(theta, g, s, h, c, convention):
+    (m,) = s
+    if convention == KERAS:  # θ ← θ − αg, then θ ← θ + βm, as Keras adds them
+        m = h.momentum * m - h.lr * g
+        return theta - h.lr * g + h.momentum * m, (m,)
+    m = h.momentum * m + g
+    return theta - h.lr * (g + h.momentum * m), (m,)
 
 
-def reference(theta, g, state, t, h, torch):
+def reference(theta, g, state, t, h, convention):
     beta, alpha = h["momentum"], h["lr"]
-    if torch:
-        m = beta * state.get("m", 0.0) + g
-        step = alpha * (g + beta * m)
-    else:
+    if convention == "keras":
         m = beta * state.get("m", 0.0) - alpha * g
-        step = -(beta * m - alpha * g)
-    return theta - step, {"m": m}, {"m_t": m, "step": step}
+        theta = theta - alpha * g + beta * m
+    else:
+        m = beta * state.get("m", 0.0) + g
+        theta = theta - alpha * (g + beta * m)
+    return theta, {"m": m}, {"m_t": m}
 
+
+_IN_GRADIENT_UNITS = (r"m_t = \beta\, m_{t-1} + g_t", r"\theta_t = \theta_{t-1} - \alpha\,(g_t + \beta\, m_t)")
 
 OPTIMIZER = Optimizer(
     name="nesterov",
-    title="Nesterov (NAG)",
-    year="Nesterov, 1983",
+    title="Nesterov",
+    year="Nesterov, 1983; Sutskever et al., 2013",
+    article=3,
+    hyper=("lr", "momentum"),
+    slots=("m",),
     rule=rule,
     reference=reference,
-    defaults={"keras": {"lr": 0.01, "momentum": 0.9}, "torch": {"lr": 0.001, "momentum": 0.9}},
-    slots=("m",),
-    latex={
-        "keras": [r"m_t = \beta\, m_{t-1} - \alpha\, g_t", r"\theta_t = \theta_{t-1} + \beta\, m_t - \alpha\, g_t"],
-        "torch": [r"m_t = \beta\, m_{t-1} + g_t", r"\theta_t = \theta_{t-1} - \alpha\,(g_t + \beta\, m_t)"],
+    conventions={
+        "keras": Convention({"lr": 0.01, "momentum": 0.9}, "keras.optimizers.SGD(momentum=0.9, nesterov=True)",
+                            (r"m_t = \beta\, m_{t-1} - \alpha\, g_t",
+                             r"\theta_t = \theta_{t-1} + \beta\, m_t - \alpha\, g_t")),
+        "torch": Convention({"lr": 0.001, "momentum": 0.9}, "torch.optim.SGD(momentum=0.9, nesterov=True)",
+                            _IN_GRADIENT_UNITS),
+        "optax": Convention({"lr": 0.001, "momentum": 0.9}, "optax.sgd(momentum=0.9, nesterov=True)",
+                            _IN_GRADIENT_UNITS),
     },
     differences=(
-        "The article writes the gradient at the look-ahead point, "
-        r"$m_t = \beta m_{t-1} - \alpha \nabla J(\theta_{t-1} + \beta m_{t-1})$, $\theta_t = \theta_{t-1} + m_t$. "
-        "Keras and PyTorch use the equivalent form above, which needs only the gradient at the current "
-        "point; its θ is the textbook look-ahead point θ + βm. Keras keeps m in parameter units, "
-        "PyTorch in gradient units; with a constant α the paths are identical."
+        "Keras keeps m in parameter units, PyTorch and optax in gradient units; with a constant α the paths "
+        "are identical. The first step is (1 + β) times GD's."
     ),
 )

@@ -3,39 +3,41 @@
 import numpy as np
 
 from optviz.engine.jit import inner
-from optviz.optimizers._base import Optimizer
+from optviz.optimizers._base import TORCH, Convention, Optimizer
 
 
 @inner
-def rule(g, s, s1, h, c, torch):
+def rule(theta, g, s, h, c, convention):
+    (s,) = s
     s = h.rho * s + (1.0 - h.rho) * (g * g)
-    if torch:
-        return h.lr * g / (np.sqrt(s) + h.epsilon), s, s1
-    return h.lr * g / np.sqrt(s + h.epsilon), s, s1
+    if convention == TORCH:
+        return theta - h.lr * g / (np.sqrt(s) + h.epsilon), (s,)
+    return theta - h.lr * g / np.sqrt(s + h.epsilon), (s,)
 
 
-def reference(theta, g, state, t, h, torch):
+def reference(theta, g, state, t, h, convention):
     rho = h["rho"]
     s = rho * state.get("s", 0.0) + (1.0 - rho) * (g * g)
-    denominator = np.sqrt(s) + h["epsilon"] if torch else np.sqrt(s + h["epsilon"])
-    step = h["lr"] * g / denominator
-    return theta - step, {"s": s}, {"s_t": s, "step": step}
+    denominator = np.sqrt(s) + h["epsilon"] if convention == "torch" else np.sqrt(s + h["epsilon"])
+    return theta - h["lr"] * g / denominator, {"s": s}, {"s_t": s}
 
+
+_AVERAGE = r"s_t = \rho\, s_{t-1} + (1-\rho)\, g_t^2"
 
 OPTIMIZER = Optimizer(
     name="rmsprop",
     title="RMSProp",
     year="Hinton & Tieleman, 2012",
+    article=5,
+    hyper=("lr", "rho", "epsilon"),
+    slots=("s",),
     rule=rule,
     reference=reference,
-    defaults={
-        "keras": {"lr": 0.001, "rho": 0.9, "epsilon": 1e-7},
-        "torch": {"lr": 0.01, "rho": 0.99, "epsilon": 1e-8},
-    },
-    slots=("s",),
-    latex={
-        "keras": [r"s_t = \rho\, s_{t-1} + (1-\rho)\, g_t^2", r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t + \varepsilon}}"],
-        "torch": [r"s_t = \rho\, s_{t-1} + (1-\rho)\, g_t^2", r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t} + \varepsilon}"],
+    conventions={
+        "keras": Convention({"lr": 0.001, "rho": 0.9, "epsilon": 1e-7}, "keras.optimizers.RMSprop()",
+                            (_AVERAGE, r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t + \varepsilon}}")),
+        "torch": Convention({"lr": 0.01, "rho": 0.99, "epsilon": 1e-8}, "torch.optim.RMSprop()",
+                            (_AVERAGE, r"\theta_t = \theta_{t-1} - \frac{\alpha\, g_t}{\sqrt{s_t} + \varepsilon}")),
     },
     differences=(
         "Keras puts ε inside the square root, PyTorch outside (no PyTorch setting reproduces Keras "

@@ -1,29 +1,33 @@
 """Gradient descent (Cauchy, 1847): step against the gradient, scaled by α."""
 
 from optviz.engine.jit import inner
-from optviz.optimizers._base import Optimizer
+from optviz.optimizers._base import Convention, Optimizer
 
 
 @inner
-def rule(g, s0, s1, h, c, torch):
-    return h.lr * g, s0, s1
+def rule(theta, g, s, h, c, convention):
+    return theta - h.lr * g, s
 
 
-def reference(theta, g, state, t, h, torch):
-    step = h["lr"] * g
-    return theta - step, state, {"step": step}
+def reference(theta, g, state, t, h, convention):
+    return theta - h["lr"] * g, state, {}
 
+
+_UPDATE = (r"\theta_t = \theta_{t-1} - \alpha\, g_t, \qquad g_t = \nabla J(\theta_{t-1})",)
 
 OPTIMIZER = Optimizer(
     name="sgd",
     title="GD",
     year="Cauchy, 1847",
+    article=1,
+    hyper=("lr",),
     rule=rule,
     reference=reference,
-    defaults={"keras": {"lr": 0.01}, "torch": {"lr": 0.001}},
-    latex={
-        "keras": [r"\theta_t = \theta_{t-1} - \alpha\, g_t, \qquad g_t = \nabla J(\theta_{t-1})"],
-        "torch": [r"\theta_t = \theta_{t-1} - \alpha\, g_t, \qquad g_t = \nabla J(\theta_{t-1})"],
+    conventions={
+        "keras": Convention({"lr": 0.01}, "keras.optimizers.SGD()", _UPDATE),
+        "torch": Convention({"lr": 0.001}, "torch.optim.SGD()", _UPDATE),
+        "optax": Convention({"lr": 0.001}, "optax.sgd()", _UPDATE),
     },
-    differences="Identical in Keras and PyTorch; only the default α differs (0.01 and 0.001).",
+    differences="The same in every library; only the default α differs (Keras 0.01, PyTorch 0.001; optax has "
+                "none, so optviz takes PyTorch's).",
 )

@@ -26,7 +26,7 @@ import unicodedata
 import numpy as np
 import plotly.graph_objects as go
 
-from optviz.optimizers import OPTIMIZERS, RANGES
+from optviz.optimizers import HYPERS, OPTIMIZERS
 
 #: Okabe & Ito's colour-blind-safe palette without its yellow (unreadable on white), then
 #: Paul Tol's wine: one colour per optimizer, in registry order.
@@ -95,7 +95,7 @@ def color(optimizer: str) -> str:
 def symbol(name: str) -> str:
     """A hyper-parameter's symbol in the article's notation, as plain text (β₁, not \\beta_1):
     legends and exported images cannot render LaTeX."""
-    latex = RANGES[name].symbol or name
+    latex = HYPERS[name].symbol or name
     text = re.sub(r"\\(?:var)?([a-zA-Z]+)", lambda m: _greek(m[1]), latex)
     return re.sub(r"_\{?(\d+)\}?", lambda m: m[1].translate(_SUBSCRIPTS), text)
 
@@ -134,7 +134,7 @@ def labels(traces) -> list:
     texts = []
     for trace in traces:
         siblings = [t for t in traces if t.optimizer == trace.optimizer]
-        defaults = OPTIMIZERS[trace.optimizer].defaults[trace.convention]
+        defaults = OPTIMIZERS[trace.optimizer].defaults(trace.convention)
         varying = {k for k in trace.hyper if len({t.hyper.get(k) for t in siblings}) > 1}
         shown = {k for k, v in trace.hyper.items() if k not in QUIET or k in varying or v != defaults.get(k)}
         notes = []

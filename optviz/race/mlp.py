@@ -2,7 +2,7 @@
 
 All the parameters of one model live in ONE flat vector, ``params``: each layer's weights and
 bias are views into it, and their gradients the same views into ``grads``. So an optimizer step
-is one call of the engine's kernel over two flat arrays, ``optviz.engine.kernels.APPLY[i]``: the same
+is one call of the engine's kernel over two flat arrays, ``optviz.engine.kernels.apply``: the same
 update rule that moves the points on the 2D surfaces moves the network's weights.
 
 The numbers follow Keras: float32, weights stored as (inputs, outputs) and initialised Glorot

@@ -56,7 +56,7 @@ from optviz.race import data as datasets
 from optviz.race.conclusions import standings
 from optviz.engine import kernels
 from optviz.race.mlp import HIDDEN, MLP, parameter_count
-from optviz.optimizers import OPTIMIZERS, check_convention, code, full_row, get, resolve
+from optviz.optimizers import ARTICLE, OPTIMIZERS, check_convention, get, resolve
 
 #: Server-side limits: a web page or a URL can never ask for more work than this.
 MAX_EPOCHS = 50
@@ -65,24 +65,27 @@ MAX_EPOCHS = 50
 MAX_BATCH_SIZE = 1024
 MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_SIZE = 2048
-#: Weights and biases per model; the article's network has 266,610. Each optimizer keeps four
-#: float32 vectors of this size (parameters, gradients, two state slots): 32 MB per model at most.
+#: Weights and biases per model; the article's network has 266,610.
 MAX_PARAMETERS = 2_000_000
-MAX_OPTIMIZERS = 8
+#: Every optimizer of the registry may race, once.
+MAX_OPTIMIZERS = len(OPTIMIZERS)
+#: Bytes of float32 vectors a race holds: each optimizer's parameters, gradients and state slots
+#: (Adam's four vectors of the article's network are 4.3 MB; all of the registry's, about 140 MB).
+MAX_MEMORY = 600_000_000
 #: Parameter-epochs per race: optimizers × parameters per model × epochs, the measure of its time.
-#: The largest race the page offers, the article's network with all eight optimizers for 50
-#: epochs, is 106,644,000, about 10 minutes on the full set here (12 s an epoch); a race at this
-#: limit takes about 11-16 minutes (5.6-8.2 µs per parameter-epoch at batch 32 on the full set,
-#: the larger networks the slower).
+#: The article's race, its eight optimizers for 50 epochs, is 106,644,000, about 10 minutes on the
+#: full set here (12 s an epoch); a race at this limit takes about 11-16 minutes (5.6-8.2 µs per
+#: parameter-epoch at batch 32 on the full set, the larger networks the slower).
 MAX_WORK = 120_000_000
 MAX_SEED = 2**32 - 1
 
 #: Steps per point of the live loss curve (fewer when an epoch has few steps, see run_race).
 SMOOTH_EVERY = 50
 
-#: The article's settings, the race's starting point for every optimizer that takes them. They
-#: differ from the libraries' constructor defaults: Keras's SGD defaults to lr 0.01, PyTorch's
-#: RMSprop to ρ 0.99, but the article passes lr 0.001 and these values to all eight.
+#: The article's settings, the race's starting point for its eight optimizers (the others start
+#: from their library's defaults). They differ from the libraries' constructor defaults: Keras's
+#: SGD defaults to lr 0.01, PyTorch's RMSprop to ρ 0.99, but the article passes lr 0.001 and these
+#: values to all eight.
 ARTICLE_HYPER = {"lr": 0.001, "momentum": 0.9, "rho": 0.9, "beta1": 0.9, "beta2": 0.999}
 
 #: Bump when a change to the training makes earlier results wrong: it is part of RaceConfig.key().
@@ -93,11 +96,12 @@ RESULTS_VERSION = 1
 class RaceConfig:
     """Everything that determines a race's results. Every field is checked on construction.
 
-    ``optimizers``: registry names (``optviz.OPTIMIZERS``), at most 8, no repeats.
-    ``hyper``: overrides per optimizer, ``{"adam": {"lr": 0.01}}``, over :data:`ARTICLE_HYPER` and
-    then the convention's defaults (ε and the like). It is stored sorted, as a tuple of pairs, so
-    that the config stays hashable.
-    ``convention``: "keras" (the article's) or "torch".
+    ``optimizers``: registry names (``optviz.OPTIMIZERS``), no repeats; the article's eight by default.
+    ``hyper``: overrides per optimizer, ``{"adam": {"lr": 0.01}}``, over :data:`ARTICLE_HYPER` (for
+    the article's eight) and then the convention's defaults (ε and the like). It is stored sorted,
+    as a tuple of pairs, so that the config stays hashable.
+    ``convention``: "keras" (the article's), "torch" or "optax"; an optimizer whose libraries lack
+    it follows its first convention (``Optimizer.convention_for``).
     ``data``: "embedded" (the subset that ships with optviz), "auto" (the full set wherever
     ``optviz.race.data.load`` finds it, else the subset) or a directory of the IDX files.
 
@@ -106,7 +110,7 @@ class RaceConfig:
     and at most :data:`MAX_WORK` parameter-epochs in all.
     """
 
-    optimizers: tuple = tuple(OPTIMIZERS)
+    optimizers: tuple = ARTICLE
     hyper: tuple = ()
     convention: str = "keras"
     epochs: int = 20
@@ -135,7 +139,7 @@ class RaceConfig:
             for key, value in hyper[name].items():
                 if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
                     raise ValueError(f"hyper[{name!r}][{key!r}] must be a number, got {value!r}")
-            resolve(name, self.convention, **hyper[name])  # names what is unknown or out of range
+            resolve(name, get(name).convention_for(self.convention), **hyper[name])  # names what is wrong
         hyper = tuple(sorted((name, tuple(sorted((k, float(v)) for k, v in given.items())))
                              for name, given in hyper.items() if given))
         hidden = (self.hidden,) if isinstance(self.hidden, int) else self.hidden
@@ -156,9 +160,14 @@ class RaceConfig:
         if work > MAX_WORK:
             raise ValueError(f"{len(optimizers)} optimizers × {parameters:,} parameters × {epochs} epochs is "
                              f"{work:,} parameter-epochs; the limit is {MAX_WORK:,} per race (the article's "
-                             f"network with all {MAX_OPTIMIZERS} optimizers for {MAX_EPOCHS} epochs is "
-                             f"{MAX_OPTIMIZERS * parameter_count(HIDDEN) * MAX_EPOCHS:,}): train fewer "
+                             f"race, its {len(ARTICLE)} optimizers for {MAX_EPOCHS} epochs, is "
+                             f"{len(ARTICLE) * parameter_count(HIDDEN) * MAX_EPOCHS:,}): train fewer "
                              "optimizers, fewer epochs or a smaller network")
+        memory = sum(4 * parameters * (2 + len(get(name).slots)) for name in optimizers)
+        if memory > MAX_MEMORY:
+            raise ValueError(f"{len(optimizers)} optimizers of {parameters:,} parameters would hold "
+                             f"{memory / 1e6:,.0f} MB of weights, gradients and optimizer state; the limit is "
+                             f"{MAX_MEMORY / 1e6:,.0f} MB per race: train fewer optimizers or a smaller network")
         for name, value in (("optimizers", optimizers), ("hyper", hyper), ("hidden", hidden), ("data", data),
                             ("epochs", epochs),
                             ("batch_size", _whole("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)),
@@ -168,8 +177,11 @@ class RaceConfig:
     def hyper_for(self, name: str) -> dict:
         """The full hyper-parameters ``name`` trains with: the convention's defaults, the article's
         settings over them, and this config's overrides over those."""
-        article = {key: value for key, value in ARTICLE_HYPER.items() if key in get(name).hyper}
-        return resolve(name, self.convention, **{**article, **dict(dict(self.hyper).get(name, ()))})
+        entry = get(name)
+        convention = entry.convention_for(self.convention)
+        taken = entry.defaults(convention)
+        article = {key: value for key, value in ARTICLE_HYPER.items() if entry.article and key in taken}
+        return resolve(name, convention, **{**article, **dict(dict(self.hyper).get(name, ()))})
 
     def to_dict(self) -> dict:
         """The canonical plain form (JSON-ready), with every optimizer's full hyper-parameters.
@@ -228,13 +240,15 @@ class _Runner:
     (:meth:`RunResult.add`) and passes them to ``on_event``.
     """
 
-    def __init__(self, name, model, hyper, torch, steps_per_epoch):
-        self.name, self.model, self.torch, self.steps_per_epoch = name, model, torch, steps_per_epoch
-        self.hyper = full_row(hyper)  # the eight hyper-parameters in canonical order, as the kernels take them
-        self.apply = kernels.APPLY[code(name)]
-        self.slots = np.empty((2, model.params.size), model.dtype)
-        self.clock = np.empty(4)
-        kernels.START[code(name)](self.hyper, self.slots, self.clock)
+    def __init__(self, name, model, hyper, convention, steps_per_epoch):
+        self.name, self.model, self.convention, self.steps_per_epoch = name, model, convention, steps_per_epoch
+        entry, single = get(name), model.dtype == np.float32
+        # The hyper-parameters in the order the rule reads them, in the weights' precision.
+        self.hyper = tuple(model.dtype.type(hyper.get(key, 0.0)) for key in entry.hyper)
+        self.apply = kernels.apply(name, single)
+        self.slots = np.empty((len(entry.slots), model.params.size), model.dtype)
+        self.clock = np.empty(len(entry.clock), model.dtype)
+        kernels.start(name)(self.hyper, self.slots, self.clock)
         self.diverged_at = None
         self.steps = 0
         self.window = []  # minibatch mean losses since the last live point
@@ -249,7 +263,7 @@ class _Runner:
         loss_sum, correct = self.model.loss_and_gradient(x, y)
         finite = math.isfinite(loss_sum)
         if finite:
-            self.apply(self.torch, self.hyper, self.model.params, self.model.grads, self.slots, self.clock)
+            self.apply(self.convention, self.hyper, self.model.params, self.model.grads, self.slots, self.clock)
             self.steps += 1
             self.loss_sum += loss_sum
             self.correct += correct
@@ -385,8 +399,8 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
         steps_per_epoch = math.ceil(n / config.batch_size)
         smooth_every = max(1, min(SMOOTH_EVERY, steps_per_epoch // 8))
         weights_seed, shuffle_seed = np.random.SeedSequence(config.seed).spawn(2)
-        torch = check_convention(config.convention)
-        runners = [_Runner(name, MLP(config.hidden, weights_seed), config.hyper_for(name), torch, steps_per_epoch)
+        runners = [_Runner(name, MLP(config.hidden, weights_seed), config.hyper_for(name),
+                           check_convention(get(name).convention_for(config.convention)), steps_per_epoch)
                    for name in config.optimizers]
         one_blas_thread()  # now that the runners' kernels are loaded, and any BLAS they brought
         shuffle = np.random.default_rng(shuffle_seed)

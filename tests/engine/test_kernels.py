@@ -12,7 +12,6 @@ from numba import njit
 
 import optviz
 from optviz.engine import kernels
-from optviz.optimizers import code
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,8 +21,8 @@ def test_one_compiled_kernel_per_optimizer_whatever_the_surface():
         for name in ("sgd", "adam"):
             optviz.trace(surface, name, steps=5)
             optviz.trace_batch(surface, name, starts=np.zeros((70, 2)), steps=5)
-    assert len(kernels.DESCEND[code("sgd")].signatures) == 1
-    assert len(kernels.DESCEND[code("adam")].signatures) == 1
+    assert len(kernels.descend("sgd").signatures) == 1
+    assert len(kernels.descend("adam").signatures) == 1
 
 
 def _fresh_assembly(dispatcher, *args) -> str:
@@ -40,21 +39,21 @@ def _packed(assembly: str, op: str) -> bool:
 def test_the_descent_kernel_is_vectorized():
     """The batch's per-step loops must use packed square roots and divisions (SIMD), not scalar ones."""
     count, steps = 8, 3
-    table = np.zeros((8, count))
-    table[[0, 3, 4, 5]] = np.array([[1e-3], [0.9], [0.999], [1e-7]])
-    args = (0, False, table, False, np.zeros((2, count)), 0, count, steps, np.empty((steps + 1, 2, count)),
+    table = np.array([[1e-3], [0.9], [0.999], [1e-7]]).repeat(count, axis=1)  # adam's lr, beta1, beta2, epsilon
+    args = (0, 0, table, False, np.zeros((2, count)), 0, count, steps, np.empty((steps + 1, 2, count)),
             np.empty((steps + 1, count)), np.empty((0, 2, 2, count)), np.empty(count), np.full(count, -1))
-    assembly = _fresh_assembly(kernels.DESCEND[code("adam")], *args)
+    assembly = _fresh_assembly(kernels.descend("adam"), *args)
     assert _packed(assembly, "vsqrtpd") and _packed(assembly, "vdivpd")
 
 
-def test_the_flat_update_is_vectorized_in_float32():
+def test_the_flat_update_is_vectorized_and_stays_in_float32():
     n = 64
-    hyper = (1e-3, 0.0, 0.0, 0.9, 0.999, 1e-7, 0.0, 0.0)
-    args = (False, hyper, np.zeros(n, np.float32), np.ones(n, np.float32), np.zeros((2, n), np.float32),
-            np.ones(4))
-    assembly = _fresh_assembly(kernels.APPLY[code("adam")], *args)
-    assert _packed(assembly, "vsqrtp[sd]") and _packed(assembly, "vdivp[sd]")
+    hyper = tuple(np.float32(v) for v in (1e-3, 0.9, 0.999, 1e-7))
+    args = (0, hyper, np.zeros(n, np.float32), np.ones(n, np.float32), np.zeros((2, n), np.float32),
+            np.ones(3, np.float32))
+    assembly = _fresh_assembly(kernels.apply("adam"), *args)
+    assert _packed(assembly, "vsqrtps") and _packed(assembly, "vdivps")
+    assert not _packed(assembly, "vsqrtpd") and "vcvtps2pd" not in assembly  # no float64 arithmetic
 
 
 def test_kernels_cache_outside_the_package_and_load_from_it(tmp_path):
@@ -69,13 +68,12 @@ def test_kernels_cache_outside_the_package_and_load_from_it(tmp_path):
     env.pop("NUMBA_CACHE_DIR", None)
     script = (
         "import sys, optviz; from optviz.engine import kernels; from optviz.engine.evaluate import grid\n"
-        "from optviz.optimizers import code\n"
         "from optviz.engine.jit import on_disk\n"
         "print(on_disk('descend_sgd'), on_disk('descend_momentum'), on_disk('descend_adam'))\n"
         "if sys.argv[1] == 'grid-first': grid('ackley', 5)\n"
         "for surface, name in (('booth', 'sgd'), ('rosenbrock', 'momentum')):\n"
         "    t = optviz.trace(surface, name, steps=50, lr=0.001)\n"
-        "    print(sum(kernels.DESCEND[code(name)].stats.cache_hits.values()), *t.final)\n"
+        "    print(sum(kernels.descend(name).stats.cache_hits.values()), *t.final)\n"
     )
 
     def run(mode):

@@ -12,7 +12,7 @@ import pytest
 
 from optviz.cli import main
 from optviz.engine import kernels
-from optviz.optimizers import OPTIMIZERS, code, full_row, get
+from optviz.optimizers import ARTICLE, OPTIMIZERS, check_convention, get
 from optviz.race import data, training
 from optviz.race.mlp import HIDDEN, MLP, parameter_count
 from optviz.race.training import (
@@ -47,18 +47,19 @@ def without_seconds(results):
     return {name: {k: v for k, v in r.to_dict().items() if k != "epoch_seconds"} for name, r in results.items()}
 
 
-@pytest.mark.parametrize("convention", ["keras", "torch"])
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("name, convention", [(n, c) for n in OPTIMIZERS for c in OPTIMIZERS[n].conventions])
 def test_a_step_is_the_engine_kernel_on_the_flat_parameters(name, convention, subset):
-    """The race's step IS kernels.APPLY on the model's flat vector, its state carried between
+    """The race's step IS kernels.apply on the model's flat vector, its state carried between
     steps; and that moves the weights as the optimizer's readable reference says."""
     config = RaceConfig(optimizers=(name,), convention=convention)
     hyper = config.hyper_for(name)
-    torch = convention == "torch"
-    runner = _Runner(name, MLP((16,), seed=0), hyper, torch, steps_per_epoch=10)
+    code = check_convention(convention)
+    runner = _Runner(name, MLP((16,), seed=0), hyper, code, steps_per_epoch=10)
     twin = MLP((16,), seed=0)
-    slots, clock = np.empty((2, twin.params.size), np.float32), np.empty(4)
-    kernels.START[code(name)](full_row(hyper), slots, clock)
+    entry = get(name)
+    row = tuple(np.float32(hyper.get(key, 0.0)) for key in entry.hyper)
+    slots, clock = np.empty((len(entry.slots), twin.params.size), np.float32), np.empty(len(entry.clock), np.float32)
+    kernels.start(name)(row, slots, clock)
     reference, state = twin.params.astype(np.float64), {}
     first_layer = runner.model.layers[0].W.copy()
     for t in range(1, 4):
@@ -66,8 +67,8 @@ def test_a_step_is_the_engine_kernel_on_the_flat_parameters(name, convention, su
         assert runner.step(x, y)
         twin.loss_and_gradient(x, y)
         gradient = twin.grads.astype(np.float64)
-        kernels.APPLY[code(name)](torch, full_row(hyper), twin.params, twin.grads, slots, clock)
-        reference, state, _ = get(name).reference(reference, gradient, state, t, hyper, torch)
+        kernels.apply(name)(code, row, twin.params, twin.grads, slots, clock)
+        reference, state, _ = entry.reference(reference, gradient, state, t, hyper, convention)
         assert np.array_equal(runner.model.params, twin.params), f"step {t}"
         np.testing.assert_allclose(runner.model.params, reference, rtol=1e-5, atol=1e-6)
     assert runner.steps == 3
@@ -232,10 +233,10 @@ def test_a_blas_that_went_back_to_more_threads_is_held_to_one_again_by_the_next_
     ({"hidden": (0, 10)}, "hidden layer size=0 is outside"),
     ({"hidden": (2048, 2048)}, "hidden layers (2048, 2048) make a model of 5,824,522 parameters; the limit is "
                                "2,000,000 per model"),
-    ({"optimizers": tuple(OPTIMIZERS), "hidden": (1024, 1024), "epochs": 9},
+    ({"optimizers": ARTICLE, "hidden": (1024, 1024), "epochs": 9},
      "8 optimizers × 1,863,690 parameters × 9 epochs is 134,185,680 parameter-epochs; the limit is 120,000,000"),
     ({"hidden": ("300",)}, "hidden layer size must be a whole number"),
-    ({"convention": "jax"}, "unknown convention 'jax'; choose one of: keras, torch"),
+    ({"convention": "jax"}, "unknown convention 'jax'; choose one of: keras, torch, optax"),
     ({"hyper": {"adam": {"lr": -1}}}, "is outside its allowed range (0, 1000]"),
     ({"hyper": {"adam": {"rho": 0.9}}}, "adam takes no hyper-parameter rho"),
     ({"hyper": {"nadam": {"lr": 0.1}}}, "given for 'nadam', which is not in the race"),
@@ -251,7 +252,7 @@ def test_config_errors_say_what_is_wrong_and_what_is_allowed(changes, message):
 
 
 def test_the_limits_admit_the_races_the_page_offers_and_models_up_to_their_size():
-    longest = RaceConfig(epochs=MAX_EPOCHS, batch_size=MAX_BATCH_SIZE)  # all eight, the article's network
+    longest = RaceConfig(epochs=MAX_EPOCHS, batch_size=MAX_BATCH_SIZE)  # the article's eight and network
     assert len(longest.optimizers) * parameter_count(HIDDEN) * MAX_EPOCHS <= MAX_WORK
     near_limit = (2048, 160, 160, 160)
     assert MAX_PARAMETERS - 20_000 < parameter_count(near_limit) <= MAX_PARAMETERS
@@ -259,7 +260,8 @@ def test_the_limits_admit_the_races_the_page_offers_and_models_up_to_their_size(
     assert RaceConfig(hidden=near_limit, epochs=most)
     with pytest.raises(ValueError, match="parameter-epochs; the limit is 120,000,000 per race"):
         RaceConfig(hidden=near_limit, epochs=most + 1)
-    assert MAX_OPTIMIZERS == 8 and MAX_BATCH_SIZE == 1024 and MAX_PARAMETERS == 2_000_000
+    assert MAX_OPTIMIZERS == len(OPTIMIZERS) and MAX_BATCH_SIZE == 1024 and MAX_PARAMETERS == 2_000_000
+    assert RaceConfig(optimizers=tuple(OPTIMIZERS), epochs=1)  # every optimizer of the registry at once
 
 
 def test_canonical_form_and_key():
@@ -282,7 +284,8 @@ def test_canonical_form_and_key():
 
 def test_the_defaults_are_the_article_experiment():
     config = RaceConfig()
-    assert config.optimizers == tuple(OPTIMIZERS) and len(config.optimizers) == 8
+    assert config.optimizers == ARTICLE == ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax",
+                                            "nadam")
     assert (config.epochs, config.batch_size, config.hidden, config.convention) == (20, 32, (300, 100), "keras")
     for name in config.optimizers:
         hyper = config.hyper_for(name)

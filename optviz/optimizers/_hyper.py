@@ -1,0 +1,84 @@
+"""Every hyper-parameter any optimizer takes, described once: what the engine accepts, what the lab
+offers and how its widget moves, its symbol in the article's notation, and its meaning.
+
+The lab's widgets, the link parser's clamping, the legends and the engine's checks all read this
+table; an optimizer names the hyper-parameters it takes, in the order its rule reads them.
+
+A name means one thing: where libraries use one keyword for different things (``alpha``, say), each
+meaning gets a name of its own here, and the optimizer's convention names the library call it
+follows.
+"""
+
+from dataclasses import dataclass
+from math import isfinite
+
+#: The α slider's stops: 1, 1.5, 2, 3, 5, 7 per decade, from 1e-5 to 10.
+LR_STOPS = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 1.5, 2, 3, 5, 7)
+                 if 1e-5 <= m * 10.0 ** e <= 10.0)
+#: Stops for the small positive constants (ε and the like): 0, then every decade up to 1.
+DECADE_STOPS = (0.0, *(10.0 ** e for e in range(-16, 1)))
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    """One hyper-parameter: ``low <= x <= high`` (strict where ``open_low``/``open_high``) in the
+    engine; ``lab`` the narrower range the lab's widgets and links allow; ``scale`` how its widget
+    moves ("log": over ``stops``; "linear": in steps of ``step``); ``quiet`` if legends show it only
+    when it differs from its default or between runs."""
+
+    name: str
+    symbol: str  # LaTeX, in the article's notation
+    meaning: str
+    low: float
+    high: float
+    lab: tuple
+    scale: str = "linear"
+    stops: tuple = ()
+    step: float = 0.001
+    open_low: bool = False
+    open_high: bool = False
+    quiet: bool = False
+
+    def contains(self, x: float) -> bool:
+        above = x > self.low if self.open_low else x >= self.low
+        below = x < self.high if self.open_high else x <= self.high
+        return isfinite(x) and above and below
+
+    def describe(self) -> str:
+        return f"{'(' if self.open_low else '['}{self.low:g}, {self.high:g}{')' if self.open_high else ']'}"
+
+
+def _decay(name, symbol, meaning, lab_high=0.999, **more) -> HyperParameter:
+    """A decay rate in [0, 1): the betas and their kin."""
+    step = 0.0001 if lab_high > 0.999 else 0.001
+    return HyperParameter(name, symbol, meaning, 0.0, 1.0, (0.0, lab_high), step=step, open_high=True, **more)
+
+
+def _small(name, symbol, meaning, high=1.0, lab_high=1.0, **more) -> HyperParameter:
+    """A small non-negative constant that moves by decades (ε, weight decay, …)."""
+    return HyperParameter(name, symbol, meaning, 0.0, high, (0.0, lab_high), scale="log",
+                          stops=tuple(s for s in DECADE_STOPS if s <= lab_high), **more)
+
+
+HYPERS = {h.name: h for h in (
+    HyperParameter("lr", r"\alpha", "learning rate", 0.0, 1000.0, (1e-5, 10.0), scale="log", stops=LR_STOPS,
+                   open_low=True),
+    HyperParameter("momentum", r"\beta", "momentum: the share of the last step kept (friction 1 − β)", 0.0, 1.0,
+                   (0.0, 0.999)),
+    HyperParameter("rho", r"\rho", "decay of the squared-gradient average", 0.0, 1.0, (0.0, 0.999)),
+    _decay("beta1", r"\beta_1", "decay of the first moment"),
+    _decay("beta2", r"\beta_2", "decay of the second moment", lab_high=0.9999),
+    _small("epsilon", r"\varepsilon", "keeps the denominator away from 0", quiet=True),
+    HyperParameter("initial_accumulator", "s_0", "starting value of the accumulator", 0.0, 1000.0, (0.0, 10.0),
+                   step=0.01, quiet=True),
+    HyperParameter("momentum_decay", r"\psi", "speed of Nadam's momentum warm-up", 0.0, 100.0, (0.0, 10.0),
+                   step=0.001, quiet=True),
+)}
+
+
+def get(name: str) -> HyperParameter:
+    """The hyper-parameter called ``name``; a ValueError lists the known ones."""
+    try:
+        return HYPERS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown hyper-parameter {name!r}; known: {', '.join(HYPERS)}") from None

@@ -1,0 +1,132 @@
+"""The optimizer database: one record per registry entry, everything the tests need to know of it.
+
+A record names how each of the optimizer's libraries builds it (``keras``, ``torch``, ``optax``:
+a function of the library module, the hyper-parameters to set, and for torch the parameters), the
+cases its paths are compared on, golden values where a trusted source gave them, and an α with
+which it reaches the bottom of the bowl. The registry-driven tests in test_optimizers.py run every
+record; a new optimizer adds a record here and nothing else.
+
+The factories receive optviz's hyper-parameter names and map them to the library's keywords with
+:func:`keywords`; the tests call them with ``lr`` alone (so that every other default is the
+library's own, which optviz's convention must match) and with every hyper-parameter set to a
+value away from its default (``varied``, so that each one is wired to the right keyword).
+"""
+
+from dataclasses import dataclass, field
+
+#: (surface, start, lr): where paths are compared, 150 steps each.
+CASES = (("rosenbrock", (-1.2, 1.0), 0.001), ("himmelblau", (1.0, 1.0), 0.001), ("booth", (-8.0, -6.0), 0.01))
+
+
+@dataclass(frozen=True)
+class Record:
+    name: str
+    keras: object = None  # (keras, h) -> a keras.optimizers.Optimizer
+    torch: object = None  # (torch, params, h) -> a torch.optim.Optimizer (torch.optim or pytorch_optimizer)
+    optax: object = None  # (optax, h) -> an optax.GradientTransformation
+    varied: dict = field(default_factory=dict)  # convention -> every hyper-parameter, away from its default
+    cases: tuple = CASES
+    bowl_lr: float = 0.05  # reaches the bowl's minimum within 2000 steps from (-1.6, 1.2)
+    golden: dict = field(default_factory=dict)  # convention -> {(surface, start, lr, step): (x, y)}
+    rtol: float = 1e-9  # relative deviation allowed from the library, over the cases
+
+    def library(self, convention):
+        return getattr(self, convention)
+
+
+def keywords(h: dict, **mapping) -> dict:
+    """The library's keyword arguments for the hyper-parameters in ``h``: ``mapping`` maps each
+    library keyword to an optviz name, or to a tuple of names for a tuple argument (torch's
+    ``betas``), which is passed only when all of its names are in ``h``."""
+    out = {}
+    for keyword, name in mapping.items():
+        if isinstance(name, tuple):
+            if all(n in h for n in name):
+                out[keyword] = tuple(h[n] for n in name)
+        elif name in h:
+            out[keyword] = h[name]
+    return out
+
+
+def _record(*records):
+    return {r.name: r for r in records}
+
+
+# Real Keras 3.15.1, float64, Rosenbrock from (-1.2, 1), η = 0.001.
+_ROSENBROCK = ("rosenbrock", (-1.2, 1.0), 0.001)
+
+
+def _golden(first, last):
+    return {"keras": {(*_ROSENBROCK, 1): first, (*_ROSENBROCK, 300): last}}
+
+
+RECORDS = _record(
+    Record(
+        "sgd",
+        keras=lambda keras, h: keras.optimizers.SGD(h["lr"]),
+        torch=lambda torch, p, h: torch.optim.SGD(p, h["lr"]),
+        optax=lambda optax, h: optax.sgd(h["lr"]),
+        bowl_lr=0.1,
+        golden=_golden((-0.9843999999999999, 1.088), (-0.7589977574248105, 0.5841573147440575)),
+    ),
+    Record(
+        "momentum",
+        keras=lambda keras, h: keras.optimizers.SGD(h["lr"], momentum=h.get("momentum", 0.9)),
+        torch=lambda torch, p, h: torch.optim.SGD(p, h["lr"], momentum=h.get("momentum", 0.9)),
+        optax=lambda optax, h: optax.sgd(h["lr"], momentum=h.get("momentum", 0.9)),
+        varied={c: {"lr": 0.002, "momentum": 0.8} for c in ("keras", "torch", "optax")},
+        golden=_golden((-0.9843999999999999, 1.088), (0.8908107503268673, 0.793076748655088)),
+    ),
+    Record(
+        "nesterov",
+        keras=lambda keras, h: keras.optimizers.SGD(h["lr"], momentum=h.get("momentum", 0.9), nesterov=True),
+        torch=lambda torch, p, h: torch.optim.SGD(p, h["lr"], momentum=h.get("momentum", 0.9), nesterov=True),
+        optax=lambda optax, h: optax.sgd(h["lr"], momentum=h.get("momentum", 0.9), nesterov=True),
+        varied={c: {"lr": 0.002, "momentum": 0.8} for c in ("keras", "torch", "optax")},
+        golden=_golden((-0.79036, 1.1672), (0.8695100146787423, 0.7554823818666478)),
+    ),
+    Record(
+        "adagrad",
+        keras=lambda keras, h: keras.optimizers.Adagrad(**keywords(
+            h, learning_rate="lr", initial_accumulator_value="initial_accumulator", epsilon="epsilon")),
+        torch=lambda torch, p, h: torch.optim.Adagrad(p, **keywords(
+            h, lr="lr", initial_accumulator_value="initial_accumulator", eps="epsilon")),
+        varied={c: {"lr": 0.02, "initial_accumulator": 0.3, "epsilon": 1e-5} for c in ("keras", "torch")},
+        bowl_lr=0.5,
+        golden=_golden((-1.199000001075653, 1.0009999935434446), (-1.1685320274256683, 1.0315854469121586)),
+    ),
+    Record(
+        "rmsprop",
+        keras=lambda keras, h: keras.optimizers.RMSprop(**keywords(h, learning_rate="lr", rho="rho", epsilon="epsilon")),
+        torch=lambda torch, p, h: torch.optim.RMSprop(p, **keywords(h, lr="lr", alpha="rho", eps="epsilon")),
+        varied={c: {"lr": 0.002, "rho": 0.8, "epsilon": 1e-5} for c in ("keras", "torch")},
+        bowl_lr=0.005,  # no bias correction: it keeps taking steps of about α near the minimum
+        golden=_golden((-1.1968377223398656, 1.0031622776599642), (-0.9968204953971583, 1.0020203556499612)),
+    ),
+    Record(
+        "adam",
+        keras=lambda keras, h: keras.optimizers.Adam(**keywords(
+            h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon")),
+        torch=lambda torch, p, h: torch.optim.Adam(p, **keywords(h, lr="lr", betas=("beta1", "beta2"), eps="epsilon")),
+        varied={c: {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5} for c in ("keras", "torch")},
+        golden=_golden((-1.1990000000146672, 1.000999999964065), (-1.0645130044394426, 1.1325075357957477)),
+    ),
+    Record(
+        "adamax",
+        keras=lambda keras, h: keras.optimizers.Adamax(**keywords(
+            h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon")),
+        torch=lambda torch, p, h: torch.optim.Adamax(p, **keywords(h, lr="lr", betas=("beta1", "beta2"), eps="epsilon")),
+        varied={c: {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5} for c in ("keras", "torch")},
+        golden=_golden((-1.1990000000004637, 1.0009999999988637), (-1.0741982703946258, 1.1275192248205168)),
+    ),
+    Record(
+        "nadam",
+        keras=lambda keras, h: keras.optimizers.Nadam(**keywords(
+            h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon")),
+        torch=lambda torch, p, h: torch.optim.NAdam(p, **keywords(
+            h, lr="lr", betas=("beta1", "beta2"), eps="epsilon", momentum_decay="momentum_decay")),
+        varied={"keras": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5},
+                "torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5, "momentum_decay": 0.01}},
+        golden=_golden((-1.1989372121971842, 1.001062787802101), (-1.0654184451495516, 1.1322337987619686)),
+    ),
+)
