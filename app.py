@@ -1,17 +1,15 @@
 """optviz in the browser: `streamlit run app.py`.
 
-A thin shell: the page list and the first-start warm-up. Each page lives in ``ui/``, and all the
-computing in ``optviz/``.
+A thin shell: the page list. Each page lives in ``ui/``, and all the computing in ``optviz/``.
 """
 
 import streamlit as st
 
 from optviz.scenario import presenting
-from ui import gallery, lab, race, warmup
+from ui import gallery, lab, race
 
 st.set_page_config(page_title="optviz", page_icon=":material/trending_down:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting(st.query_params.get("present")) else "auto")
-warmup.ensure_compiled()
 lab_page = st.Page(lab.page, title="Surface lab", icon=":material/landscape:", url_path="lab", default=True)
 
 

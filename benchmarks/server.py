@@ -43,15 +43,19 @@ def free_port() -> int:
 class Server:
     url: str
     pid: int
+    launched: float  # time.perf_counter() when `streamlit run` was started
 
 
 @contextlib.contextmanager
-def app_server(timeout: float = 120.0):
-    """Run ``streamlit run app.py`` on 127.0.0.1 and yield it once it answers its health check."""
+def app_server(timeout: float = 120.0, env=None):
+    """Run ``streamlit run app.py`` on 127.0.0.1 and yield it once it answers its health check;
+    ``env`` replaces variables of this process's environment (OPTVIZ_CACHE_DIR, say)."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    launched = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -66,7 +70,7 @@ def app_server(timeout: float = 120.0):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the app did not answer on {url} within {timeout:.0f} s")
             time.sleep(0.2)
-        yield Server(url, process.pid)
+        yield Server(url, process.pid, launched)
     finally:
         process.terminate()
         try:

@@ -26,4 +26,6 @@ def __getattr__(name):
         raise AttributeError(f"module 'optviz' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # looked up once: optviz.trace in a loop costs nothing more
+    return value

@@ -6,7 +6,7 @@ from optviz.plots import export
 from optviz.optimizers import OPTIMIZERS
 from optviz.presets import PRESETS
 from optviz.scenario import Scenario
-from ui import lab
+from ui import lab, warmup
 from ui.common import show
 
 VIEW_TITLES = {"ball": "As the article draws it: the loss along a line", "contour": "On the surface, from above",
@@ -48,6 +48,7 @@ def page(lab_page) -> None:
     key = st.segmented_control("Figure", keys, default=keys[0], key="preset", required=True,
                                format_func=lambda k: f"Fig. {PRESETS[k].number}", label_visibility="collapsed")
     preset = PRESETS[key]
+    warmup.ensure(run.optimizer for run in preset.runs)
     traces, verdict = _computed(preset.key)
     st.subheader(f"Fig. {preset.number}: {preset.title}")
     st.markdown(preset.caption)

@@ -19,6 +19,7 @@ from optviz.optimizers import HYPERS, OPTIMIZERS
 from optviz.scenario import (LIMITS, LR_GRID, MAX_STEPS, VIEWS, Scenario, from_query, start_window,
                              to_query)
 from optviz.engine.trajectory import best_lr, inspect_step
+from ui import warmup
 from ui.common import KEEP, beta_slider, notices, show, stops, traced
 
 EPSILON_GRID = (0.0, *(10.0 ** e for e in range(-12, 1)))
@@ -223,6 +224,7 @@ def page() -> None:
     if not scenario.optimizers:
         st.info("Pick at least one optimizer in the sidebar.")
         return
+    warmup.ensure(scenario.optimizers)
     traces = _traces(scenario)
     csv = lambda: export.traces_csv(traces)  # noqa: E731 (made only when downloaded)
     if view == "contour":

@@ -1,7 +1,9 @@
-"""The first start on a new machine: compile the kernels with progress shown, not a frozen page.
+"""Kernels compiled when a page first needs them, with progress shown instead of a frozen page.
 
-Compiled kernels are cached on disk (see ``optviz.engine.jit``), so this takes a few seconds per
-optimizer once per machine, and well under a second on every later start.
+Each optimizer's kernel is compiled the first time it is used on a machine (a few seconds) and
+cached on disk (see ``optviz.engine.jit``), so every later start loads it in a fraction of a
+second. A page asks for the optimizers it is about to draw: the first page of a new machine waits
+for its own few, never for the whole registry, and an optimizer added later compiles then.
 """
 
 import threading
@@ -9,35 +11,28 @@ import threading
 import streamlit as st
 
 import optviz
+from optviz.engine import kernels
 from optviz.engine.evaluate import grid
-from optviz.engine import kernels  # noqa: F401 (sets up the on-disk cache that on_disk looks in)
-from optviz.engine.jit import on_disk
 from optviz.optimizers import OPTIMIZERS
 
 _lock = threading.Lock()
-_ready = False
 
 
-def ensure_compiled() -> None:
-    """The first time on this machine, compile every kernel the lab uses, showing progress.
-
-    When they are all in the cache already, nothing happens here: each page loads the kernels it
-    needs when it first calls them, in a fraction of a second.
-    """
-    global _ready
-    if _ready or all(on_disk(f"descend_{name}") for name in OPTIMIZERS):
-        _ready = True
+def ensure(optimizers=()) -> None:
+    """Compile the surface evaluation and the descent kernels of ``optimizers`` that this machine
+    has not compiled yet, with a progress bar; return at once when they are all compiled."""
+    missing = [name for name in dict.fromkeys(optimizers) if not kernels.ready(name)]
+    if kernels.evaluation_ready("bowl") and not missing:
         return
     with _lock:  # a second session arriving meanwhile waits here instead of compiling again
-        if _ready:
-            return
+        missing = [name for name in missing if not kernels.ready(name)]
         slot = st.empty()
-        bar = slot.progress(0.0, text="First start on this machine: compiling the surfaces' kernels (about 20 s "
-                                      "in all, once; later starts take under a second)…")
-        grid("bowl", 2)
-        for done, (name, entry) in enumerate(OPTIMIZERS.items()):
-            bar.progress(done / len(OPTIMIZERS), text=f"First start on this machine: compiling {entry.title} "
-                         f"({done + 1} of {len(OPTIMIZERS)}; once, then cached on disk)…")
-            optviz.trace("bowl", name, steps=1)
+        if not kernels.evaluation_ready("bowl"):
+            slot.progress(0.0, text="First start on this machine: compiling the surfaces (once; later starts "
+                                    "take under a second)…")
+            grid("bowl", 2)
+        for done, name in enumerate(missing):
+            slot.progress(done / len(missing), text=f"Compiling {OPTIMIZERS[name].title} for this machine "
+                          f"({done + 1} of {len(missing)}; a few seconds, once: then it is cached)…")
+            optviz.trace("bowl", name, steps=1, convention=OPTIMIZERS[name].convention_for("keras"))
         slot.empty()
-        _ready = True

@@ -78,12 +78,16 @@ def on_disk(name: str) -> bool:
     return CACHING and any(Path(numba.config.CACHE_DIR).glob(f"*/*.{name}-*.nbi"))
 
 
-#: The decorator for every entry point that Python calls. ``error_model="numpy"`` lets a division
-#: by zero give inf instead of raising, which keeps the loops branch-free and SIMD-vectorized.
-def kernel(function=None, **options):
-    """``@kernel`` or ``@kernel(nogil=True)``: njit, cached on disk when :func:`use_cache` found a place."""
-    decorate = njit(cache=CACHING, error_model="numpy", **options)
-    return decorate if function is None else decorate(function)
+def kernel(signature=None, **options):
+    """The decorator for every entry point that Python calls: ``@kernel(signature, nogil=True)``.
+
+    Compiled when it is made, for its one signature, and cached on disk when :func:`use_cache`
+    found a place. ``error_model="numpy"`` lets a division by zero give inf instead of raising,
+    which keeps the loops branch-free and SIMD-vectorized. A kernel that takes compiled functions
+    as arguments (a surface) can only be cached with its signature written out.
+    """
+    return njit(signature, cache=CACHING, error_model="numpy", **options)
+
 
 #: The decorator for functions called only from kernels (rules, surfaces): compiled into them.
 inner = partial(njit, error_model="numpy")
@@ -104,22 +108,6 @@ def named(name: str):
         return function
 
     return rename
-
-
-def switch(name: str, branches) -> object:
-    """A compiled ``name(i, …)`` that calls ``branches[i](…)`` for an index known at run time.
-
-    This is how one kernel serves every surface without a compile per surface. The if/elif is
-    generated as source because numba's alternative, ``literal_unroll`` over a tuple of
-    functions, is experimental, fails on a loop body that calls one function twice, and calls
-    through pointers that LLVM cannot inline: these are plain direct calls.
-    """
-    lines = [f"def {name}(i, *args):"]
-    for index in range(len(branches)):
-        lines += [f"    {'if' if index == 0 else 'elif'} i == {index}:", f"        return branch{index}(*args)"]
-    namespace = {f"branch{index}": branch for index, branch in enumerate(branches)}
-    exec("\n".join(lines), namespace)
-    return inner(namespace[name])
 
 
 def choose(branch) -> object:

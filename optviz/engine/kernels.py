@@ -2,17 +2,20 @@
 
 Two shapes of work share the optimizer rules of ``optviz.optimizers``:
 
-* :func:`descend` moves points on a surface for all their steps, in blocks of :data:`BLOCK`
-  points. Within a block the time loop is outside and the points inside, so each step is a few
-  short loops over the block (gradients, schedule, updates) that compile to SIMD code, and a
-  single point pays little per step. Batches run on several threads (the kernels release the GIL).
+* :func:`descend` moves points on a surface for all their steps: one run with its position,
+  state and schedule in registers, or a batch in blocks of :data:`BLOCK` points. Within a block
+  the time loop is outside and the points inside, so each step is a few short loops over the block
+  (gradients, schedule, updates) that compile to SIMD code. Batches run on several threads (the
+  kernels release the GIL).
 * :func:`start` and :func:`apply` set up and make one step on a flat parameter vector: a network's
   weights, in float32 (a copy of the rule whose arithmetic stays float32) or float64.
 
-Each kernel is made for one optimizer when it is first asked for, and compiled (or loaded from the
-on-disk cache) when first called, so a start-up pays only for the optimizers it uses. A descent
-kernel dispatches on the surface at run time: the compiled code grows with optimizers plus
-surfaces, never with their product. The kernels size themselves from the registry entry (its
+Every kernel is made when it is first asked for and compiled then, or loaded from the on-disk
+cache: a start-up pays only for the optimizers and the surface it uses. A surface is compiled on
+its own, once (:func:`surface`), and given to the descent kernels as compiled functions: its loop
+over a block is one call per step, and an optimizer's kernel holds none of the surfaces' code, so
+the compiled code grows with optimizers plus surfaces, never with their product, and a new
+optimizer compiles in about a second. The kernels size themselves from the registry entry (its
 hyper-parameters, state slots and schedule), so a new optimizer needs no change here.
 """
 
@@ -20,9 +23,10 @@ import sys
 from functools import cache
 
 import numpy as np
+from numba import types
 
 from optviz.engine import jit
-from optviz.engine.jit import choose, generated, inner, kernel, named, single_precision, switch
+from optviz.engine.jit import choose, generated, inner, kernel, named, single_precision
 from optviz.optimizers import OPTIMIZERS, code, get
 from surfaces import SURFACES
 
@@ -35,6 +39,8 @@ jit.use_cache([
 
 #: Points per block: a block's positions and state stay in L1 for the whole run.
 BLOCK = 64
+#: ("surface" or "descend", name) of the kernels made in this process.
+_made = set()
 
 # initial(i, …), advance(i, …) and rule(i, …) call optimizer i's functions. Each kernel below is
 # made for one optimizer, with i a constant of its closure, so it compiles that optimizer's
@@ -70,53 +76,126 @@ column, cell, entries = (choose(lambda width, shape=shape: _getter(shape, width)
 set_column, set_cell, set_entries = (choose(lambda width, shape=shape: _setter(shape, width)) for shape in _SHAPES)
 
 
+# ---------------------------------------------------------------------------------------------
+# Surfaces: each compiled once, on its own, and handed to the descent kernels.
+
+_SURFACES = list(SURFACES.values())
+_f = choose(lambda j: inner(_SURFACES[j].f))
+_grad = choose(lambda j: inner(_SURFACES[j].grad))
+_FLOATS = types.float64[::1]
+_POINTS = types.float64[:, ::1]
+#: evaluate(pos (2, n), value (n,), gradient (2, n), with_value): ∇J at n points, and J if asked
+#: (a step needs only the gradient, and J costs a third as much again).
+EVALUATE = types.void(_POINTS, _FLOATS, _POINTS, types.boolean)
+#: point(x, y) -> (J, ∂J/∂x, ∂J/∂y); slope(x, y) -> (∂J/∂x, ∂J/∂y): one point, for a single run.
+POINT = types.UniTuple(types.float64, 3)(types.float64, types.float64)
+SLOPE = types.UniTuple(types.float64, 2)(types.float64, types.float64)
+
+
 def surface_code(name: str) -> int:
-    """The surface's index in the kernels' dispatch."""
+    """The surface's index in the registry of surfaces."""
     return list(SURFACES).index(name)
 
 
-def _surface_branch(surface):
-    f, grad = inner(surface.f), inner(surface.grad)
+@cache
+def surface(name: str) -> tuple:
+    """``(evaluate, point, slope)``: surface ``name``'s compiled functions (see EVALUATE, POINT, SLOPE)."""
+    j = surface_code(name)
 
-    @inner
-    @named(surface.name)
-    def evaluate(pos, value, gradient):
+    @kernel(EVALUATE, nogil=True)
+    @named(name)
+    def evaluate(pos, value, gradient, with_value):
+        if with_value:
+            for k in range(value.size):
+                value[k] = _f(j, pos[0, k], pos[1, k])
         for k in range(value.size):
-            value[k] = f(pos[0, k], pos[1, k])
-            gradient[0, k], gradient[1, k] = grad(pos[0, k], pos[1, k])
+            gradient[0, k], gradient[1, k] = _grad(j, pos[0, k], pos[1, k])
 
-    return evaluate
+    @kernel(POINT, nogil=True)
+    @named(name)
+    def point(x, y):
+        gx, gy = _grad(j, x, y)
+        return _f(j, x, y), gx, gy
+
+    @kernel(SLOPE, nogil=True)
+    @named(name)
+    def slope(x, y):
+        return _grad(j, x, y)
+
+    _made.add(("surface", name))
+    return evaluate, point, slope
 
 
-#: evaluate(surface, pos (2, n), value (n,), gradient (2, n)): J and ∇J at n points.
-evaluate = switch("evaluate", [_surface_branch(s) for s in SURFACES.values()])
+def evaluate_points(name: str, pos, value, gradient) -> None:
+    """J and ∇J of surface ``name`` at the points ``pos`` (2, n), into ``value`` (n,) and ``gradient`` (2, n)."""
+    surface(name)[0](pos, value, gradient, True)
 
 
-@kernel
-def evaluate_points(surface, pos, value, gradient):
-    """J and ∇J at the points ``pos`` (2, n), into ``value`` (n,) and ``gradient`` (2, n)."""
-    evaluate(surface, pos, value, gradient)
+def evaluation_ready(name: str) -> bool:
+    """Whether surface ``name`` is compiled, in this process or in the on-disk cache."""
+    return ("surface", name) in _made or jit.on_disk(f"evaluate_{name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimizers on surfaces.
+
+_DESCEND = types.void(types.FunctionType(EVALUATE), types.FunctionType(POINT), types.FunctionType(SLOPE),
+                      types.int64, _POINTS, types.boolean, _POINTS, types.int64, types.int64, types.int64,
+                      types.float64[:, :, ::1], _POINTS, types.float64[:, :, :, ::1], _FLOATS, types.int64[::1])
 
 
 @cache
 def descend(name: str):
     """The descent kernel of optimizer ``name``:
 
-    ``descend(surface, convention, table, shared, points, lo, hi, steps, path, loss, state,
-    final_loss, diverged)`` moves points lo..hi-1 of a batch of K for ``steps`` steps on a surface.
-    ``points`` (2, K) holds the starts and receives the final points; ``table`` (H, K) holds each
-    run's hyper-parameters, in the order of the entry's ``hyper``; ``shared`` says that every run
-    has the same ones. ``path`` (steps+1, 2, K), ``loss`` (steps+1, K) and ``state`` (steps+1,
-    slots, 2, K) are filled if they have rows; ``final_loss`` (K,) always. ``diverged`` (K,)
-    receives the first step whose position is not finite, or -1.
+    ``descend(evaluate, point, slope, convention, table, shared, points, lo, hi, steps, path, loss,
+    state, final_loss, diverged)`` moves points lo..hi-1 of a batch of K for ``steps`` steps on the
+    surface whose compiled functions (:func:`surface`) it is given. ``points`` (2, K) holds the
+    starts and receives the final points; ``table`` (H, K) holds each run's hyper-parameters, in
+    the order of the entry's ``hyper``; ``shared`` says that every run has the same ones.
+    ``path`` (steps+1, 2, K), ``loss`` (steps+1, K) and ``state`` (steps+1, slots, 2, K) are filled
+    if they have rows; ``final_loss`` (K,) always. ``diverged`` (K,) receives the first step whose
+    position is not finite, or -1.
     """
     i, entry = code(name), get(name)
     Hyper, hypers, slots_, clocks = entry.Hyper, len(entry.hyper), len(entry.slots), len(entry.clock)
 
-    @kernel(nogil=True)
+    @kernel(_DESCEND, nogil=True)
     @named(name)
-    def descend(surface, convention, table, shared, points, lo, hi, steps, path, loss, state, final_loss, diverged):
+    def descend(evaluate, point, slope, convention, table, shared, points, lo, hi, steps, path, loss, state,
+                final_loss, diverged):
         keep_path, keep_loss, keep_state = path.shape[0] > 0, loss.shape[0] > 0, state.shape[0] > 0
+        if hi - lo == 1:
+            # One run (the lab's): its position, state and schedule stay in registers, so each step
+            # costs its chain of dependent operations and little more.
+            k = lo
+            h = Hyper(*column(hypers, table, k))
+            x, y = points[0, k], points[1, k]
+            s, c = initial(i, h)
+            sx, sy = s, s
+            value, overflowed = 0.0, -1
+            for t in range(steps + 1):
+                if keep_path:
+                    path[t, 0, k], path[t, 1, k] = x, y
+                if keep_state:
+                    set_cell(slots_, state[t], 0, k, sx)
+                    set_cell(slots_, state[t], 1, k, sy)
+                if keep_loss or t == steps:
+                    value, gx, gy = point(x, y)
+                    if keep_loss:
+                        loss[t, k] = value
+                else:
+                    gx, gy = slope(x, y)
+                if t == steps:
+                    break
+                c = advance(i, h, c)
+                x, sx = rule(i, x, gx, sx, h, c, convention)
+                y, sy = rule(i, y, gy, sy, h, c, convention)
+                if overflowed < 0 and not (np.isfinite(x) and np.isfinite(y)):
+                    overflowed = t + 1
+            points[0, k], points[1, k] = x, y
+            final_loss[k], diverged[k] = value, overflowed
+            return
         for block in range(lo, hi, BLOCK):
             first, n = block, min(BLOCK, hi - block)
             # Block-local copies, indexed from 0: an index like first + k might be negative as far as
@@ -139,7 +218,7 @@ def descend(name: str):
                         for k in range(n):
                             state[t, j, 0, first + k] = slots[j, 0, k]
                             state[t, j, 1, first + k] = slots[j, 1, k]
-                evaluate(surface, pos, value, gradient)
+                evaluate(pos, value, gradient, keep_loss or t == steps)
                 if keep_loss:
                     for k in range(n):
                         loss[t, first + k] = value[k]
@@ -153,8 +232,8 @@ def descend(name: str):
                     h = Hyper(*column(hypers, hyper, 0))
                     c = advance(i, h, column(clocks, clock, 0))
                     set_column(clocks, clock, 0, c)
-                    for k in range(n):
-                        for d in range(2):
+                    for d in range(2):
+                        for k in range(n):
                             pos[d, k], s = rule(i, pos[d, k], gradient[d, k], cell(slots_, slots, d, k), h, c,
                                                 convention)
                             set_cell(slots_, slots, d, k, s)
@@ -162,11 +241,10 @@ def descend(name: str):
                     for k in range(n):
                         c = advance(i, Hyper(*column(hypers, hyper, k)), column(clocks, clock, k))
                         set_column(clocks, clock, k, c)
-                    for k in range(n):
-                        h, c = Hyper(*column(hypers, hyper, k)), column(clocks, clock, k)
-                        for d in range(2):
-                            pos[d, k], s = rule(i, pos[d, k], gradient[d, k], cell(slots_, slots, d, k), h, c,
-                                                convention)
+                    for d in range(2):
+                        for k in range(n):
+                            pos[d, k], s = rule(i, pos[d, k], gradient[d, k], cell(slots_, slots, d, k),
+                                                Hyper(*column(hypers, hyper, k)), column(clocks, clock, k), convention)
                             set_cell(slots_, slots, d, k, s)
                 for k in range(n):
                     if overflowed[k] < 0 and not (np.isfinite(pos[0, k]) and np.isfinite(pos[1, k])):
@@ -177,7 +255,18 @@ def descend(name: str):
                 points[0, first + k] = pos[0, k]
                 points[1, first + k] = pos[1, k]
 
+    _made.add(("descend", name))
     return descend
+
+
+def ready(name: str) -> bool:
+    """Whether optimizer ``name``'s descent kernel is compiled, in this process or on disk (a
+    first use that must compile takes a few seconds, and a page says so)."""
+    return ("descend", name) in _made or jit.on_disk(f"descend_{name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimizers on a network's flat weights.
 
 
 @cache

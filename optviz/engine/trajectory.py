@@ -20,7 +20,7 @@ import numpy as np
 import surfaces
 from optviz.engine import kernels
 from optviz.engine.evaluate import evaluate
-from optviz.optimizers import check_convention, check_value, get, resolve
+from optviz.optimizers import HYPERS, check_convention, check_value, get, resolve
 
 #: Limits on the work one call may ask for: a slider or a URL can never ask for more.
 MAX_STEPS = 100_000
@@ -96,21 +96,15 @@ def trace(surface, optimizer, start=None, steps=200, convention="keras", record_
     >>> t.path.shape, t.loss.shape
     ((301, 2), (301,))
     """
-    if any(np.ndim(value) for value in hyper.values()):
+    chosen, convention_code, hyper, steps = _prepare(surface, optimizer, convention, steps, hyper)
+    if not all(isinstance(value, float) for value in hyper.values()):
         raise ValueError("trace takes one value per hyper-parameter; use trace_batch for one per run")
-    run = trace_batch(surface, optimizer, None if start is None else [start], steps, convention,
-                      record_state=record_state, **hyper)
-    diverged = int(run.diverged_at[0])
-    return Trace(
-        surface=run.surface,
-        optimizer=run.optimizer,
-        convention=run.convention,
-        hyper=run.hyper,
-        path=run.paths[0],
-        loss=run.losses[0],
-        diverged_at=None if diverged < 0 else diverged,
-        state={name: values[0] for name, values in run.states.items()} if record_state else None,
-    )
+    starts = _check_starts(chosen, None if start is None else [start], {})[1]
+    run = _run(chosen, optimizer, convention_code, hyper, starts, steps, True, record_state)
+    diverged = int(run.diverged[0])
+    return Trace(chosen.name, optimizer, convention, hyper, run.paths[0], run.losses[0],
+                 None if diverged < 0 else diverged,
+                 {name: values[0] for name, values in run.states.items()} if record_state else None)
 
 
 def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", record=True, record_state=False,
@@ -120,12 +114,8 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
     With ``record=False`` only the final points and losses are kept, which is faster and lets far
     more runs fit in memory (a map of final losses over a grid of α and β, say).
     """
-    chosen = surfaces.get(surface)
-    convention_code = check_convention(convention, optimizer)
-    hyper = resolve(optimizer, convention, **hyper)
-    steps = _check_steps(steps)
+    chosen, convention_code, hyper, steps = _prepare(surface, optimizer, convention, steps, hyper)
     count, starts = _check_starts(chosen, starts, hyper)
-    table = _hyper_table(optimizer, hyper, count)
     if count > MAX_RUNS:
         raise ValueError(f"{count:,} runs asked for; at most {MAX_RUNS:,} are allowed")
     if count * steps > MAX_WORK:
@@ -135,28 +125,53 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
             f"recording {count:,} runs × {steps + 1:,} positions is more than the {MAX_RECORDED:,} allowed; "
             "pass record=False to keep only the final points"
         )
+    run = _run(chosen, optimizer, convention_code, hyper, starts, steps, record, record_state)
+    return Batch(chosen.name, optimizer, convention, hyper, starts, run.final, run.final_loss, run.diverged,
+                 run.paths, run.losses, run.states if record_state else None)
 
+
+def _prepare(surface, optimizer, convention, steps, hyper) -> tuple:
+    """The checked inputs every run needs: the surface, the convention's index, the full
+    hyper-parameters (scalars as floats, per-run ones as given) and the number of steps."""
+    chosen = surfaces.get(surface)
+    convention_code = check_convention(convention, optimizer)
+    return chosen, convention_code, resolve(optimizer, convention, **hyper), _check_steps(steps)
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    final: np.ndarray
+    final_loss: np.ndarray
+    diverged: np.ndarray
+    paths: np.ndarray | None
+    losses: np.ndarray | None
+    states: dict
+
+
+def _run(surface, optimizer, convention_code, hyper, starts, steps, record, record_state) -> _Outputs:
+    """The runs of ``starts`` (K, 2) through the optimizer's kernel, on as many threads as pay."""
+    count = len(starts)
+    slots = get(optimizer).slots
     rows = steps + 1 if record else 0
     path, loss = np.empty((rows, 2, count)), np.empty((rows, count))
-    slots = get(optimizer).slots
     state = np.empty((steps + 1 if record_state else 0, len(slots), 2, count))
     points = np.ascontiguousarray(starts.T)
     final_loss, diverged = np.empty(count), np.empty(count, dtype=np.int64)
-    shared = not any(np.ndim(value) for value in hyper.values())
+    table, shared = _hyper_table(optimizer, hyper, count)
     descend = kernels.descend(optimizer)
-    args = (kernels.surface_code(chosen.name), convention_code, table, shared, points)
+    args = (*kernels.surface(surface.name), convention_code, table, shared, points)
     outputs = (steps, path, loss, state, final_loss, diverged)
     _in_parallel(count, lambda lo, hi: descend(*args, lo, hi, *outputs))
 
     paths, losses = (path.transpose(2, 0, 1), loss.T) if record else (None, None)
     final = points.T.copy()
-    for k in np.flatnonzero(diverged >= 0):
-        final[k] = final_loss[k] = np.nan
-        if record:
-            paths[k, diverged[k]:] = losses[k, diverged[k]:] = np.nan
+    if diverged.max() >= 0:
+        for k in np.flatnonzero(diverged >= 0):
+            final[k] = final_loss[k] = np.nan
+            if record:
+                paths[k, diverged[k]:] = losses[k, diverged[k]:] = np.nan
     states = {name: state[:, i].transpose(2, 0, 1) for i, name in enumerate(slots)}
-    return Batch(chosen.name, optimizer, convention, hyper, starts, final, final_loss, diverged, paths, losses,
-                 states if record_state else None)
+    return _Outputs(final, final_loss, diverged, paths, losses, states)
 
 
 def _check_steps(steps) -> int:
@@ -169,7 +184,7 @@ def _check_steps(steps) -> int:
 
 def _check_starts(surface, starts, hyper):
     """The runs' start points as a (K, 2) array; K also comes from any per-run hyper-parameter."""
-    lengths = {name: len(np.atleast_1d(v)) for name, v in hyper.items() if np.ndim(v) > 0}
+    lengths = {name: len(np.atleast_1d(v)) for name, v in hyper.items() if not isinstance(v, float)}
     if starts is not None:
         starts = np.array(starts, dtype=np.float64) if _numeric(starts) else None
         if starts is None or starts.ndim != 2 or starts.shape[1] != 2 or len(starts) == 0:
@@ -181,7 +196,7 @@ def _check_starts(surface, starts, hyper):
         raise ValueError(f"per-run arrays must have one length, got {lengths}")
     count = next(iter(lengths.values()), 1)
     if starts is None:
-        starts = np.tile(np.array(surface.start, dtype=np.float64), (count, 1))
+        starts = np.array([surface.start] * count, dtype=np.float64)
     return count, starts
 
 
@@ -193,25 +208,31 @@ def _numeric(value) -> bool:
     return True
 
 
-def _hyper_table(optimizer: str, hyper: dict, count: int) -> np.ndarray:
-    """The (H, K) table of every run's hyper-parameters, in the order the optimizer's rule reads
-    them; one its convention lacks is 0 (the rule does not read it there).
+def _hyper_table(optimizer: str, hyper: dict, count: int) -> tuple:
+    """``(table, shared)``: the (H, K) table of every run's hyper-parameters, in the order the
+    optimizer's rule reads them (one its convention lacks is 0: the rule does not read it there),
+    and whether every run has the same ones.
 
     Scalars were checked by ``resolve``; each distinct value of a per-run array is checked here.
     """
     names = get(optimizer).hyper
+    per_run = {name: value for name, value in hyper.items() if not isinstance(value, float)}
+    if not per_run:
+        column = np.array([hyper.get(name, 0.0) for name in names])[:, None]
+        return (column if count == 1 else column.repeat(count, axis=1)), True
     table = np.zeros((len(names), count))
     for name, value in hyper.items():
         row = table[names.index(name)]
-        if np.ndim(value) == 0:
+        if name not in per_run:
             row[:] = value
             continue
-        if np.ndim(value) > 1 or not _numeric(value):
+        if np.ndim(value) != 1 or not _numeric(value):
             raise ValueError(f"{name} must be a number or a 1-D array of numbers, one per run")
         row[:] = value
-        for distinct in np.unique(row):
-            check_value(name, distinct)  # raises, naming the allowed range
-    return table
+        inside = HYPERS[name].contains_all(row)
+        if not inside.all():
+            check_value(name, float(row[np.argmin(inside)]))  # raises, naming the allowed range
+    return table, False
 
 
 @cache

@@ -82,12 +82,18 @@ def resolve(name: str, convention: str = "keras", **given) -> dict:
     """
     optimizer = get(name)
     check_convention(convention, name)
-    hyper = optimizer.defaults(convention)
+    hyper = {key: float(value) for key, value in optimizer.defaults(convention).items()}
     unknown = set(given) - set(hyper)
     if unknown:
         where = "" if set(hyper) == set(optimizer.hyper) else f" in the {convention} convention"
         raise ValueError(f"{name} takes no hyper-parameter {', '.join(sorted(unknown))}{where}; "
                          f"it takes: {', '.join(hyper)}")
     for key, value in given.items():
-        hyper[key] = value if np.ndim(value) > 0 else check_value(key, value)
+        hyper[key] = check_value(key, value) if _scalar(value) else value
     return hyper
+
+
+def _scalar(value) -> bool:
+    """One value for every run, as opposed to an array of one per run (a string is a bad value,
+    not a list of letters)."""
+    return isinstance(value, (int, float, np.number, str)) or np.ndim(value) == 0

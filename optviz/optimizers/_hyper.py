@@ -12,6 +12,8 @@ follows.
 from dataclasses import dataclass
 from math import isfinite
 
+import numpy as np
+
 #: The α slider's stops: 1, 1.5, 2, 3, 5, 7 per decade, from 1e-5 to 10.
 LR_STOPS = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 1.5, 2, 3, 5, 7)
                  if 1e-5 <= m * 10.0 ** e <= 10.0)
@@ -43,6 +45,12 @@ class HyperParameter:
         above = x > self.low if self.open_low else x >= self.low
         below = x < self.high if self.open_high else x <= self.high
         return isfinite(x) and above and below
+
+    def contains_all(self, values: np.ndarray) -> np.ndarray:
+        """:meth:`contains` for every value of an array at once (a map checks 40,000 of them)."""
+        above = values > self.low if self.open_low else values >= self.low
+        below = values < self.high if self.open_high else values <= self.high
+        return np.isfinite(values) & above & below
 
     def describe(self) -> str:
         return f"{'(' if self.open_low else '['}{self.low:g}, {self.high:g}{')' if self.open_high else ']'}"
