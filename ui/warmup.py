@@ -22,12 +22,12 @@ def ensure(optimizers=()) -> None:
     """Compile the surface evaluation and the descent kernels of ``optimizers`` that this machine
     has not compiled yet, with a progress bar; return at once when they are all compiled."""
     missing = [name for name in dict.fromkeys(optimizers) if not kernels.ready(name)]
-    if kernels.evaluation_ready("bowl") and not missing:
+    if kernels.evaluation_ready() and not missing:
         return
     with _lock:  # a second session arriving meanwhile waits here instead of compiling again
         missing = [name for name in missing if not kernels.ready(name)]
         slot = st.empty()
-        if not kernels.evaluation_ready("bowl"):
+        if not kernels.evaluation_ready():
             slot.progress(0.0, text="First start on this machine: compiling the surfaces (once; later starts "
                                     "take under a second)…")
             grid("bowl", 2)

@@ -17,13 +17,13 @@ def evaluate(surface: Surface | str, x, y, *, gradient: bool = False):
     >>> evaluate("bowl", [1.0, 2.0], 3.0).tolist()
     [10.0, 13.0]
     """
-    from optviz.engine.kernels import evaluate_points  # numba, on first use only
+    from optviz.engine.kernels import evaluate_points, surface_code  # numba, on first use only
 
     surface = surfaces.get(surface) if isinstance(surface, str) else surface
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     pos = np.stack([np.ravel(x), np.ravel(y)])
     value, slopes = np.empty(pos.shape[1]), np.empty_like(pos)
-    evaluate_points(surface.name, pos, value, slopes)
+    evaluate_points(surface_code(surface.name), pos, value, slopes)
     if not gradient:
         return value.reshape(x.shape)
     return value.reshape(x.shape), slopes[0].reshape(x.shape), slopes[1].reshape(x.shape)

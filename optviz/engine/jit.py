@@ -110,6 +110,22 @@ def named(name: str):
     return rename
 
 
+def switch(name: str, branches) -> object:
+    """A compiled ``name(i, …)`` that calls ``branches[i](…)`` for an index known at run time.
+
+    This is how one kernel serves every surface without a compile per surface. The if/elif is
+    generated as source because numba's alternative, ``literal_unroll`` over a tuple of
+    functions, is experimental, fails on a loop body that calls one function twice, and calls
+    through pointers that LLVM cannot inline: these are plain direct calls.
+    """
+    lines = [f"def {name}(i, *args):"]
+    for index in range(len(branches)):
+        lines += [f"    {'if' if index == 0 else 'elif'} i == {index}:", f"        return branch{index}(*args)"]
+    namespace = {f"branch{index}": branch for index, branch in enumerate(branches)}
+    exec("\n".join(lines), namespace)
+    return inner(namespace[name])
+
+
 def choose(branch) -> object:
     """A function ``choose(i, …)`` for compiled code that calls ``branch(i)(…)``, where ``i`` is a
     compile-time constant (a literal, or a constant captured by the calling kernel).

@@ -10,23 +10,23 @@ Two shapes of work share the optimizer rules of ``optviz.optimizers``:
 * :func:`start` and :func:`apply` set up and make one step on a flat parameter vector: a network's
   weights, in float32 (a copy of the rule whose arithmetic stays float32) or float64.
 
-Every kernel is made when it is first asked for and compiled then, or loaded from the on-disk
-cache: a start-up pays only for the optimizers and the surface it uses. A surface is compiled on
-its own, once (:func:`surface`), and given to the descent kernels as compiled functions: its loop
-over a block is one call per step, and an optimizer's kernel holds none of the surfaces' code, so
-the compiled code grows with optimizers plus surfaces, never with their product, and a new
-optimizer compiles in about a second. The kernels size themselves from the registry entry (its
-hyper-parameters, state slots and schedule), so a new optimizer needs no change here.
+Every kernel is made for one optimizer when it is first asked for, and compiled (or loaded from
+the on-disk cache) when first called, so a start-up pays only for the optimizers it uses. A
+descent kernel dispatches on the surface at run time: the compiled code grows with optimizers
+plus surfaces, never with their product. (Handing each kernel a separately compiled surface as a
+first-class function would shrink its compile, but numba then spends some 60 µs unboxing the
+function at every call, as much as a whole 1,000-step run.) The kernels size themselves from the
+registry entry (its hyper-parameters, state slots and schedule), so a new optimizer needs no
+change here.
 """
 
 import sys
 from functools import cache
 
 import numpy as np
-from numba import types
 
 from optviz.engine import jit
-from optviz.engine.jit import choose, generated, inner, kernel, named, single_precision
+from optviz.engine.jit import choose, generated, inner, kernel, named, single_precision, switch
 from optviz.optimizers import OPTIMIZERS, code, get
 from surfaces import SURFACES
 
@@ -39,8 +39,6 @@ jit.use_cache([
 
 #: Points per block: a block's positions and state stay in L1 for the whole run.
 BLOCK = 64
-#: ("surface" or "descend", name) of the kernels made in this process.
-_made = set()
 
 # initial(i, …), advance(i, …) and rule(i, …) call optimizer i's functions. Each kernel below is
 # made for one optimizer, with i a constant of its closure, so it compiles that optimizer's
@@ -77,80 +75,55 @@ set_column, set_cell, set_entries = (choose(lambda width, shape=shape: _setter(s
 
 
 # ---------------------------------------------------------------------------------------------
-# Surfaces: each compiled once, on its own, and handed to the descent kernels.
-
-_SURFACES = list(SURFACES.values())
-_f = choose(lambda j: inner(_SURFACES[j].f))
-_grad = choose(lambda j: inner(_SURFACES[j].grad))
-_FLOATS = types.float64[::1]
-_POINTS = types.float64[:, ::1]
-#: evaluate(pos (2, n), value (n,), gradient (2, n), with_value): ∇J at n points, and J if asked
-#: (a step needs only the gradient, and J costs a third as much again).
-EVALUATE = types.void(_POINTS, _FLOATS, _POINTS, types.boolean)
-#: point(x, y) -> (J, ∂J/∂x, ∂J/∂y); slope(x, y) -> (∂J/∂x, ∂J/∂y): one point, for a single run.
-POINT = types.UniTuple(types.float64, 3)(types.float64, types.float64)
-SLOPE = types.UniTuple(types.float64, 2)(types.float64, types.float64)
+# Surfaces.
 
 
 def surface_code(name: str) -> int:
-    """The surface's index in the registry of surfaces."""
+    """The surface's index in the kernels' dispatch."""
     return list(SURFACES).index(name)
 
 
-@cache
-def surface(name: str) -> tuple:
-    """``(evaluate, point, slope)``: surface ``name``'s compiled functions (see EVALUATE, POINT, SLOPE)."""
-    j = surface_code(name)
+def _surface_branch(surface):
+    f, grad = inner(surface.f), inner(surface.grad)
 
-    @kernel(EVALUATE, nogil=True)
-    @named(name)
+    @inner
+    @named(surface.name)
     def evaluate(pos, value, gradient, with_value):
         if with_value:
             for k in range(value.size):
-                value[k] = _f(j, pos[0, k], pos[1, k])
+                value[k] = f(pos[0, k], pos[1, k])
         for k in range(value.size):
-            gradient[0, k], gradient[1, k] = _grad(j, pos[0, k], pos[1, k])
+            gradient[0, k], gradient[1, k] = grad(pos[0, k], pos[1, k])
 
-    @kernel(POINT, nogil=True)
-    @named(name)
-    def point(x, y):
-        gx, gy = _grad(j, x, y)
-        return _f(j, x, y), gx, gy
-
-    @kernel(SLOPE, nogil=True)
-    @named(name)
-    def slope(x, y):
-        return _grad(j, x, y)
-
-    _made.add(("surface", name))
-    return evaluate, point, slope
+    return evaluate
 
 
-def evaluate_points(name: str, pos, value, gradient) -> None:
-    """J and ∇J of surface ``name`` at the points ``pos`` (2, n), into ``value`` (n,) and ``gradient`` (2, n)."""
-    surface(name)[0](pos, value, gradient, True)
+#: evaluate(surface, pos (2, n), value (n,), gradient (2, n), with_value): ∇J at n points, and J
+#: if asked (a step needs only the gradient, and J costs a third as much again).
+evaluate = switch("evaluate", [_surface_branch(s) for s in SURFACES.values()])
 
 
-def evaluation_ready(name: str) -> bool:
-    """Whether surface ``name`` is compiled, in this process or in the on-disk cache."""
-    return ("surface", name) in _made or jit.on_disk(f"evaluate_{name}")
+@kernel
+def evaluate_points(surface, pos, value, gradient):
+    """J and ∇J at the points ``pos`` (2, n), into ``value`` (n,) and ``gradient`` (2, n)."""
+    evaluate(surface, pos, value, gradient, True)
+
+
+def evaluation_ready() -> bool:
+    """Whether :func:`evaluate_points` is compiled, in this process or in the on-disk cache."""
+    return bool(evaluate_points.signatures) or jit.on_disk("evaluate_points")
 
 
 # ---------------------------------------------------------------------------------------------
 # Optimizers on surfaces.
 
-_DESCEND = types.void(types.FunctionType(EVALUATE), types.FunctionType(POINT), types.FunctionType(SLOPE),
-                      types.int64, _POINTS, types.boolean, _POINTS, types.int64, types.int64, types.int64,
-                      types.float64[:, :, ::1], _POINTS, types.float64[:, :, :, ::1], _FLOATS, types.int64[::1])
-
-
 @cache
 def descend(name: str):
     """The descent kernel of optimizer ``name``:
 
-    ``descend(evaluate, point, slope, convention, table, shared, points, lo, hi, steps, path, loss,
-    state, final_loss, diverged)`` moves points lo..hi-1 of a batch of K for ``steps`` steps on the
-    surface whose compiled functions (:func:`surface`) it is given. ``points`` (2, K) holds the
+    ``descend(surface, convention, table, shared, points, lo, hi, steps, path, loss, state,
+    final_loss, diverged)`` moves points lo..hi-1 of a batch of K for ``steps`` steps on a surface
+    (its :func:`surface_code`). ``points`` (2, K) holds the
     starts and receives the final points; ``table`` (H, K) holds each run's hyper-parameters, in
     the order of the entry's ``hyper``; ``shared`` says that every run has the same ones.
     ``path`` (steps+1, 2, K), ``loss`` (steps+1, K) and ``state`` (steps+1, slots, 2, K) are filled
@@ -160,10 +133,9 @@ def descend(name: str):
     i, entry = code(name), get(name)
     Hyper, hypers, slots_, clocks = entry.Hyper, len(entry.hyper), len(entry.slots), len(entry.clock)
 
-    @kernel(_DESCEND, nogil=True)
+    @kernel(nogil=True)
     @named(name)
-    def descend(evaluate, point, slope, convention, table, shared, points, lo, hi, steps, path, loss, state,
-                final_loss, diverged):
+    def descend(surface, convention, table, shared, points, lo, hi, steps, path, loss, state, final_loss, diverged):
         keep_path, keep_loss, keep_state = path.shape[0] > 0, loss.shape[0] > 0, state.shape[0] > 0
         if hi - lo == 1:
             # One run (the lab's): its position, state and schedule stay in registers, so each step
@@ -173,28 +145,27 @@ def descend(name: str):
             x, y = points[0, k], points[1, k]
             s, c = initial(i, h)
             sx, sy = s, s
-            value, overflowed = 0.0, -1
+            at, value, gradient, overflowed = np.empty((2, 1)), np.empty(1), np.empty((2, 1)), -1
             for t in range(steps + 1):
                 if keep_path:
                     path[t, 0, k], path[t, 1, k] = x, y
                 if keep_state:
                     set_cell(slots_, state[t], 0, k, sx)
                     set_cell(slots_, state[t], 1, k, sy)
-                if keep_loss or t == steps:
-                    value, gx, gy = point(x, y)
-                    if keep_loss:
-                        loss[t, k] = value
-                else:
-                    gx, gy = slope(x, y)
+                at[0, 0], at[1, 0] = x, y
+                evaluate(surface, at, value, gradient, keep_loss or t == steps)
+                if keep_loss:
+                    loss[t, k] = value[0]
                 if t == steps:
                     break
+                gx, gy = gradient[0, 0], gradient[1, 0]
                 c = advance(i, h, c)
                 x, sx = rule(i, x, gx, sx, h, c, convention)
                 y, sy = rule(i, y, gy, sy, h, c, convention)
                 if overflowed < 0 and not (np.isfinite(x) and np.isfinite(y)):
                     overflowed = t + 1
             points[0, k], points[1, k] = x, y
-            final_loss[k], diverged[k] = value, overflowed
+            final_loss[k], diverged[k] = value[0], overflowed
             return
         for block in range(lo, hi, BLOCK):
             first, n = block, min(BLOCK, hi - block)
@@ -218,7 +189,7 @@ def descend(name: str):
                         for k in range(n):
                             state[t, j, 0, first + k] = slots[j, 0, k]
                             state[t, j, 1, first + k] = slots[j, 1, k]
-                evaluate(pos, value, gradient, keep_loss or t == steps)
+                evaluate(surface, pos, value, gradient, keep_loss or t == steps)
                 if keep_loss:
                     for k in range(n):
                         loss[t, first + k] = value[k]
@@ -255,14 +226,13 @@ def descend(name: str):
                 points[0, first + k] = pos[0, k]
                 points[1, first + k] = pos[1, k]
 
-    _made.add(("descend", name))
     return descend
 
 
 def ready(name: str) -> bool:
     """Whether optimizer ``name``'s descent kernel is compiled, in this process or on disk (a
     first use that must compile takes a few seconds, and a page says so)."""
-    return ("descend", name) in _made or jit.on_disk(f"descend_{name}")
+    return bool(descend(name).signatures) or jit.on_disk(f"descend_{name}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def _run(surface, optimizer, convention_code, hyper, starts, steps, record, reco
     final_loss, diverged = np.empty(count), np.empty(count, dtype=np.int64)
     table, shared = _hyper_table(optimizer, hyper, count)
     descend = kernels.descend(optimizer)
-    args = (*kernels.surface(surface.name), convention_code, table, shared, points)
+    args = (kernels.surface_code(surface.name), convention_code, table, shared, points)
     outputs = (steps, path, loss, state, final_loss, diverged)
     _in_parallel(count, lambda lo, hi: descend(*args, lo, hi, *outputs))
 

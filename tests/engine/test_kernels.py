@@ -37,12 +37,10 @@ def _packed(assembly: str, op: str) -> bool:
 
 
 def test_the_descent_kernel_is_vectorized():
-    """The batch's update loops must use packed square roots and divisions (SIMD), not scalar ones
-    (the surfaces are compiled apart: what is here is the optimizer's)."""
+    """The batch's per-step loops must use packed square roots and divisions (SIMD), not scalar ones."""
     count, steps = 8, 3
     table = np.array([[1e-3], [0.9], [0.999], [1e-7]]).repeat(count, axis=1)  # adam's lr, beta1, beta2, epsilon
-    args = (*kernels.surface("rosenbrock"), 0, table, False, np.zeros((2, count)), 0, count, steps,
-            np.empty((steps + 1, 2, count)),
+    args = (0, 0, table, False, np.zeros((2, count)), 0, count, steps, np.empty((steps + 1, 2, count)),
             np.empty((steps + 1, count)), np.empty((0, 2, 2, count)), np.empty(count), np.full(count, -1))
     assembly = _fresh_assembly(kernels.descend("adam"), *args)
     assert _packed(assembly, "vsqrtpd") and _packed(assembly, "vdivpd")
