@@ -353,15 +353,16 @@ class Store:
     # -- the file -------------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self, write=True, busy=BUSY_SECONDS):
+    def _transaction(self, write=True, busy=None):
         """One short transaction on a fresh connection (so threads never share one).
 
         A write transaction takes the lock at once, so that what it read stays true until it
-        commits, waiting ``busy`` seconds at most for another writer; a read sees one consistent
-        moment and never waits for the worker. Any failure of the store is a StoreError.
+        commits, waiting ``busy`` seconds (:data:`BUSY_SECONDS` by default) at most for another
+        writer; a read sees one consistent moment and never waits for the worker. Any failure of
+        the store is a StoreError.
         """
         try:
-            db = sqlite3.connect(self.path, timeout=busy, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS if busy is None else busy, isolation_level=None)
             try:
                 db.row_factory = sqlite3.Row
                 db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent; a power cut may lose the last tick
