@@ -267,6 +267,8 @@ def inspect_step(run: Trace, t: int) -> tuple:
     positions, and ``agrees`` says whether it lands where the compiled kernel did, with the
     same state: the teaching version and the fast one checked against each other, step by step.
     """
+    if not isinstance(run, Trace):
+        raise TypeError(f"inspect_step takes a Trace (from optviz.trace), got {type(run).__name__}")
     if run.state is None:
         raise ValueError("inspecting a step needs the state of every step: trace the run with record_state=True")
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
