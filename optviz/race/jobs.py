@@ -94,7 +94,7 @@ BUSY_SECONDS = 10.0
 #: failed (seconds). No longer than STALE_SECONDS, after which another process takes a race that
 #: has stopped writing for dead.
 PATIENCE_SECONDS = 60.0
-#: The longest wait before a failed write is tried again (seconds); the first wait is TICK_SECONDS.
+#: The longest wait before a failed write is tried again (seconds); the waits double from TICK_SECONDS.
 MAX_RETRY_SECONDS = 8.0
 #: Bump when the tables change: a store of another version is moved aside, not misread.
 SCHEMA_VERSION = 1
@@ -513,12 +513,13 @@ class _Writer:
                 self.failing_since = self.failing_since or now
                 if now - self.failing_since >= PATIENCE_SECONDS:
                     raise
-                self.wait = min(2 * self.wait, MAX_RETRY_SECONDS)
                 log.warning("training race %s: %d records not written (%s); trying again in %g s", self.key,
                             len(self.pending), error, self.wait)
+                self.next_try = time.monotonic() + self.wait
+                self.wait = min(2 * self.wait, MAX_RETRY_SECONDS)
             else:
                 self.source, self.failing_since, self.wait = "", None, TICK_SECONDS
-            self.next_try = time.monotonic() + self.wait
+                self.next_try = time.monotonic() + TICK_SECONDS
         return self.stop is not None
 
     def end(self, state: str, reason: str) -> None:
@@ -530,7 +531,7 @@ class _Writer:
                 self.store._end(self.key, self.run, self.pending, state, reason)
                 return
             except StoreError as error:
-                if wait == TICK_SECONDS:
+                if wait == TICK_SECONDS:  # the first failure; the next ones say the same
                     log.warning("training race %s: how it ended (%s) was not written (%s); trying until it is",
                                 self.key, state, error)
             time.sleep(wait)
