@@ -150,10 +150,11 @@ def test_a_failed_race_is_a_message_not_a_traceback(monkeypatch):
     assert "MemoryError: out of memory in epoch 1" in at.error[0].value
 
 
-def test_a_damaged_store_is_reported_and_replaced():
+def test_a_damaged_store_is_reported_and_replaced(tmp_path):
     jobs.default_path().write_text("not a database")
     at = opened()
-    assert "could not be used" in at.warning[0].value
+    assert "The race store races.sqlite could not be used" in at.warning[0].value
+    assert str(tmp_path) not in at.warning[0].value  # named, not located
     assert any("Press Start" in info.value for info in at.info)
 
 
