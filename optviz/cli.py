@@ -90,7 +90,8 @@ class _Output:
     fails at once; what the user named is written, never replaced by something else.
 
     A regular file, or a new one, is written to a temporary file beside it that is renamed over it
-    once whole: it holds all of the document or what it held before, and keeps its permissions.
+    once whole: it holds all of the document or what it held before, and keeps its permissions (a
+    file its owner may not write is refused, as the rename would get round that).
     Through a symbolic link that happens beside the file the link points to, so the link stays a
     link. A FIFO, a terminal or a device is written as a stream, as a shell's ``>`` would write it
     (opening a FIFO waits for its reader).
@@ -106,6 +107,8 @@ class _Output:
         if mode is not None and not stat.S_ISREG(mode):
             self.file, self.temporary = open(path, "w"), None
             return
+        if mode is not None and not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
         self.target = Path(os.path.realpath(path))
         self.temporary = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
         descriptor = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies

@@ -3,11 +3,16 @@
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from optviz.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_trace_prints_the_final_point_the_loss_and_the_nearest_minimum(capsys):
@@ -128,3 +133,15 @@ def test_train_on_a_directory_that_cannot_be_used_exits_2_without_training(tmp_p
     assert f"error: directory {named} cannot be used: {message}" in captured.err
     assert "embedded" not in captured.out and "training" not in captured.out
     assert out.read_text() == "the old curves"
+
+
+def test_train_json_refuses_a_file_it_may_not_write_before_the_race(tmp_path, unprivileged):
+    """Renaming over a read-only file would replace it although its owner may not write it."""
+    kept = tmp_path / "kept.json"
+    kept.write_text("the old curves")
+    kept.chmod(0o444)
+    done = subprocess.run([*unprivileged, sys.executable, "-m", "optviz", *QUICK, "--json", str(kept)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and f"error: cannot write {kept} (Permission denied)" in done.stderr
+    assert "training" not in done.stdout
+    assert kept.read_text() == "the old curves" and sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
