@@ -1,4 +1,4 @@
-"""python -m optviz trace: the summary, the JSON, and errors."""
+"""python -m optviz trace and train: the summary, the JSON, where --json writes, and errors."""
 
 import json
 import os

@@ -11,11 +11,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz import paths
+from optviz.engine import jit
 from optviz.race import conclusions, data, jobs
 from optviz.race.training import MAX_BATCH_SIZE, MAX_EPOCHS, RaceConfig
 from ui import race
@@ -204,6 +205,7 @@ def test_a_data_directory_that_cannot_be_used_is_a_visible_message_not_a_silent_
     assert at.radio(key="race.data").options == ["Embedded subset"]
 
 
+@pytest.mark.slow  # a process of its own, which opens the race page and the lab
 def test_a_read_only_store_is_a_message_naming_the_file_and_the_permission_and_the_lab_works(tmp_path,
                                                                                               unprivileged):
     """Run as a server's user would be (root ignores permissions): the race page says what is wrong
@@ -218,9 +220,10 @@ def test_a_read_only_store_is_a_message_naming_the_file_and_the_permission_and_t
         "print(json.dumps({'exceptions': [e.value for e in race.exception] + [e.value for e in lab.exception],\n"
         "                  'errors': [e.value for e in race.error], 'lab charts': len(lab.get('plotly_chart'))}))\n"
     )
-    environment = {**os.environ, "OPTVIZ_CACHE_DIR": str(store_folder), "HOME": str(tmp_path),
-                   "NUMBA_CACHE_DIR": str(paths.cache_dir())}  # the compiled kernels, as they are
+    environment = {**os.environ, "OPTVIZ_CACHE_DIR": str(store_folder), "HOME": str(tmp_path)}
     environment.pop("OPTVIZ_DATA_DIR", None)
+    if jit.CACHING:  # the kernels this process compiled and cached, not compiled again in a read-only folder
+        environment["NUMBA_CACHE_DIR"] = str(Path(numba.config.CACHE_DIR).parent)
     done = subprocess.run([*unprivileged, sys.executable, "-c", script], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
