@@ -432,7 +432,7 @@ def _problem(path: Path, error: Exception) -> str:
     code = getattr(error, "sqlite_errorname", "")
     if isinstance(error, PermissionError) or code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
         folder = path.parent
-        if os.path.isdir(folder) and os.statvfs(folder).f_flag & os.ST_RDONLY:
+        if hasattr(os, "statvfs") and os.path.isdir(folder) and os.statvfs(folder).f_flag & os.ST_RDONLY:
             return f"{path.name} cannot be written: its folder is on a read-only file system"
         if not os.access(folder, os.W_OK):
             return f"{path.name} cannot be written: the server has no permission to write in its folder"
