@@ -1,5 +1,7 @@
 """What the pages share: cached engine calls, showing a figure with its exports, and notices."""
 
+import re
+
 import streamlit as st
 
 import optviz
@@ -68,7 +70,35 @@ def beta_slider(label: str, key: str, low: float, high: float) -> None:
     st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f", **KEEP)
 
 
+#: Notices shown one by one; the rest are counted (a link may carry hundreds of unknown keys).
+MAX_NOTICES = 5
+#: Characters shown of one notice (a link may carry 100 KB in one value).
+MAX_NOTICE_CHARS = 300
+
+
 def notices(messages) -> None:
-    """What a link asked for that was not used as is: shown, never raised."""
-    for message in messages:
-        st.warning(message, icon=":material/link_off:")
+    """What a link asked for that was not used as is: shown, never raised.
+
+    A notice quotes the link, which anyone can write, so it is shown as it is, never as Markdown (a
+    link, an image or an icon in it stays text), and cut to :data:`MAX_NOTICE_CHARS`; beyond
+    :data:`MAX_NOTICES`, the rest are counted.
+    """
+    messages = list(messages)
+    for message in messages[:MAX_NOTICES]:
+        st.warning(literal(message), icon=":material/link_off:")
+    if len(messages) > MAX_NOTICES:
+        st.warning(f"And {len(messages) - MAX_NOTICES} more parts of this link were not used as they are.",
+                   icon=":material/link_off:")
+
+
+def literal(text: str) -> str:
+    """Markdown that shows ``text`` as it is, as one line of code, cut to :data:`MAX_NOTICE_CHARS`.
+
+    A code span is the one place Markdown draws no link, image, icon or formula; line breaks and
+    other control characters are written as escapes, since a blank line would end the span.
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    if len(text) > MAX_NOTICE_CHARS:
+        text = text[:MAX_NOTICE_CHARS - 1] + "…"
+    fence = "`" * (1 + max(map(len, re.findall("`+", text)), default=0))  # longer than any run of ` inside
+    return f"{fence} {text} {fence}"

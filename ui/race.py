@@ -5,8 +5,9 @@ from the widgets, starts or cancels it, and draws what the store holds. The curv
 fragment while the race runs, so the rest of the page (and the server) stays still.
 """
 
-import sqlite3
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
 
@@ -33,6 +34,8 @@ COLUMNS = {**{name: st.column_config.NumberColumn(format="%.4f") for name in
               ("validation accuracy", "validation loss", "training accuracy", "training loss")},
            "seconds per epoch": st.column_config.NumberColumn(format="%.2f")}
 STATE_NOTICES = {"cancelled": st.warning, "failed": st.error, "interrupted": st.error}
+#: A path in a text the server wrote (a data directory, a file in it, the store), absolute or from ~.
+SERVER_PATH = re.compile(r"(?<![\w.:/])[~/][^\s'\"(),;:]*")
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,9 +45,20 @@ def _store(path: str) -> jobs.Store:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _data_sources() -> dict:
+def _data_sources() -> tuple[dict, str]:
     """Looked up once in a while: finding the full set reads 30 MB."""
     return jobs.data_sources()
+
+
+def _public(text: str) -> str:
+    """A text from the server as visitors may read it: each path cut to its last name, so that it
+    names the file or directory and not where it lies on the server."""
+    return SERVER_PATH.sub(lambda path: Path(path.group()).name or path.group(), text)
+
+
+def _store_failed(error: jobs.StoreError) -> None:
+    st.error(f"Races cannot be started or shown now: {_public(str(error))}. The surface lab and the article's "
+             "figures work as before.", icon=":material/database:")
 
 
 def _key(name: str) -> str:
@@ -76,8 +90,8 @@ def _controls(sources: dict) -> None:
     st.button("The article's figure 16", icon=":material/restart_alt:", on_click=_article,
               help=f"All {len(ARTICLE.optimizers)} optimizers with the article's settings: {settings}, batch "
                    f"{ARTICLE.batch_size}, {ARTICLE.epochs} epochs.")
-    st.radio("Data", list(sources), key=_key("data"), format_func=DATA_NAMES.get, captions=list(sources.values()),
-             **KEEP)
+    st.radio("Data", list(sources), key=_key("data"), format_func=DATA_NAMES.get,
+             captions=[_public(source) for source in sources.values()], **KEEP)
     if len(sources) == 1:
         st.caption("The full set is not on this server: put its four IDX files in ~/.keras/datasets/fashion-mnist "
                    "or a directory named by OPTVIZ_DATA_DIR.")
@@ -111,7 +125,9 @@ def page() -> None:
     st.caption(f"The article's figure 16, trained here and now: the article's network (hidden layers of "
                f"{' and '.join(map(str, ARTICLE.hidden))} units) learns Fashion-MNIST with each optimizer, on the same "
                "minibatches from the same first weights.")
-    sources = _data_sources()
+    sources, data_notice = _data_sources()
+    if data_notice:
+        st.warning(f"The full set is not offered: {_public(data_notice)}", icon=":material/folder_off:")
     if _key("optimizers") not in state:  # a new session
         _load(ARTICLE)
     if state[_key("data")] not in sources:
@@ -129,11 +145,11 @@ def page() -> None:
     try:
         store = _store(str(jobs.default_path()))
         if store.notice:
-            st.warning(store.notice, icon=":material/build:")
+            st.warning(_public(store.notice), icon=":material/build:")
         _race(store, config)
-    except sqlite3.Error as error:
+    except jobs.StoreError as error:
         _store.clear()  # the next run opens the file again, moving it aside if it is damaged
-        st.error(f"The race store failed ({error}). Reload the page to try again.")
+        _store_failed(error)
 
 
 def _race(store: jobs.Store, config: RaceConfig) -> None:
@@ -159,8 +175,8 @@ def _view(store: jobs.Store, key: str, live: bool) -> None:
     """The race's state, curves, standings and the article's conclusions, redrawn while it runs."""
     try:
         job = store.watch(key)
-    except sqlite3.Error as error:
-        st.error(f"The race store failed ({error}). Reload the page to try again.")
+    except jobs.StoreError as error:
+        _store_failed(error)
         return
     if job is None:
         st.info("Press Start to train these settings. The race runs on the server: you can leave this page open "
@@ -190,12 +206,12 @@ def _view(store: jobs.Store, key: str, live: bool) -> None:
 
 
 def _status(job: jobs.Job) -> None:
-    source = f"Data: {job.source}." if job.source else "Loading the data…"
+    source = f"Data: {_public(job.source)}." if job.source else "Loading the data…"
     if job.running:
         doing = "Stopping…" if job.cancelling else f"Training: {job.progress:.0%} of {job.config.epochs} epochs."
         st.progress(job.progress, text=f"{doing} {source}")
     elif job.state == "finished":
         st.success(f"Finished in {job.ended - job.started:.0f} s. {source}", icon=":material/flag:")
     else:
-        STATE_NOTICES[job.state](f"{job.reason} The epochs it finished are kept below; press Start to train it "
-                                 f"again from the beginning. {source}", icon=":material/info:")
+        STATE_NOTICES[job.state](f"{_public(job.reason)} The epochs it finished are kept below; press Start to train "
+                                 f"it again from the beginning. {source}", icon=":material/info:")

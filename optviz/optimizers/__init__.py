@@ -8,6 +8,7 @@ the palette's.
 """
 
 import importlib
+import math
 import pkgutil
 
 import numpy as np
@@ -63,11 +64,20 @@ def check_convention(convention: str, optimizer: str | None = None) -> int:
     return CONVENTIONS.index(convention)
 
 
-def check_value(name: str, value) -> float:
-    """A hyper-parameter value as a float, or a ValueError naming its allowed range."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+def check_value(name: str, value: float) -> float:
+    """A hyper-parameter value as a float, or a ValueError naming its allowed range.
+
+    Booleans, strings and complex numbers are not numbers here, although ``float()`` takes them,
+    as nowhere in optviz is a count or a value: ``lr=True`` or ``lr="0.1"`` is a mistake to name.
+    """
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.iscomplexobj(value):
         raise ValueError(f"{name} must be a number, got {value!r}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond any float
+        x = math.inf if value > 0 else -math.inf
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
     allowed = HYPERS[name]
     if not allowed.contains(x):
         raise ValueError(f"{name}={x!r} is outside its allowed range {allowed.describe()}")
