@@ -25,7 +25,8 @@ def _discover() -> dict:
             if entry.name != module.name:
                 raise ValueError(f"the optimizer in module {module.name!r} is called {entry.name!r}: name them alike")
             found.append(entry)
-    found.sort(key=lambda entry: (entry.article or len(found) + 1, entry.name))
+    others = len(found) + 1  # (list.sort empties the list while it sorts: measure it before)
+    found.sort(key=lambda entry: (entry.article or others, entry.name))
     return {entry.name: entry for entry in found}
 
 
