@@ -81,6 +81,43 @@ HYPERS = {h.name: h for h in (
                    step=0.01, quiet=True),
     HyperParameter("momentum_decay", r"\psi", "speed of Nadam's momentum warm-up", 0.0, 100.0, (0.0, 10.0),
                    step=0.001, quiet=True),
+    _small("weight_decay", r"\lambda", "weight decay: pulls θ toward 0 (decoupled from the step, or added to "
+           "the gradient where the library does so)", quiet=True),
+    _decay("lion_beta1", r"\beta_1", "Lion: the momentum's share in the step's direction sign(β₁m + (1−β₁)g)"),
+    _decay("lion_beta2", r"\beta_2", "Lion: decay of the momentum m"),
+    HyperParameter("lr_power", "p", "FTRL: the power of the accumulator in the step, α/s^(−p) (0: a fixed step)",
+                   -10.0, 0.0, (-1.0, 0.0), step=0.01, quiet=True),
+    _small("l1", r"\lambda_1", "FTRL: L1 strength; a coordinate whose |z| stays below it is exactly 0", high=1000.0,
+           quiet=True),
+    _small("l2", r"\lambda_2", "FTRL: L2 strength, a stabilizing penalty in the step's denominator", high=1000.0,
+           quiet=True),
+    _small("l2_shrinkage", r"\lambda_s", "FTRL: L2 shrinkage, a magnitude penalty 2λθ added to the gradient",
+           high=1000.0, quiet=True),
+    HyperParameter("ftrl_beta", r"\beta", "FTRL-Proximal's β: the per-coordinate step is α/(β + √s)", 0.0, 1000.0,
+                   (0.0, 10.0), step=0.01, quiet=True),
+    HyperParameter("eta_minus", r"\eta_-", "Rprop: the factor a coordinate's step shrinks by when its gradient "
+                   "changes sign", 0.0, 1.0, (0.01, 0.99), step=0.01, open_low=True, open_high=True),
+    HyperParameter("eta_plus", r"\eta_+", "Rprop: the factor a coordinate's step grows by while its gradient keeps "
+                   "its sign", 1.0, 100.0, (1.01, 3.0), step=0.01, open_low=True),
+    _small("min_step_size", r"d_{\min}", "Rprop: the smallest step a coordinate takes", high=1000.0, quiet=True),
+    HyperParameter("max_step_size", r"d_{\max}", "Rprop: the largest step a coordinate takes", 0.0, 1e6,
+                   (1e-3, 1e3), scale="log", stops=tuple(10.0**e for e in range(-3, 4)), quiet=True),
+    _small("lambd", r"\kappa", "ASGD's decay term: shrinks θ by (1 − κη_t) each step and slows η_t's decay",
+           quiet=True),
+    HyperParameter("decay_power", "c", "ASGD: the power of the step's decay, η_t = α/(1 + καt)^c", 0.0, 10.0,
+                   (0.0, 2.0), step=0.01, quiet=True),
+    HyperParameter("gradient_weight", "a", "optimistic GD: the weight of the gradient g_t in the step", 0.0, 100.0,
+                   (0.0, 3.0), step=0.01),
+    HyperParameter("optimism", "b", "optimistic GD: the weight of the gradient's change g_t − g_{t−1} (a negative "
+                   "momentum)", 0.0, 100.0, (0.0, 3.0), step=0.01),
+    HyperParameter("nu", r"\nu", "quasi-hyperbolic: the momentum's share in the step (the rest is the gradient)",
+                   0.0, 1.0, (0.0, 1.0), step=0.01),
+    HyperParameter("nu1", r"\nu_1", "QHAdam: the first moment's share in the numerator (the rest is g)", 0.0, 1.0,
+                   (0.0, 1.0), step=0.01),
+    HyperParameter("nu2", r"\nu_2", "QHAdam: the second moment's share under the root (the rest is g²)", 0.0, 1.0,
+                   (0.0, 1.0), step=0.01),
+    *(HyperParameter(f"momentum{k}", rf"\beta_{k}", f"AggMo: decay of momentum buffer {k}", 0.0, 1.0, (0.0, 0.999))
+      for k in (1, 2, 3)),
 )}
 
 

@@ -14,6 +14,8 @@ value away from its default (``varied``, so that each one is wired to the right 
 
 from dataclasses import dataclass, field
 
+import pytest
+
 #: (surface, start, lr): where paths are compared, 150 steps each.
 CASES = (("rosenbrock", (-1.2, 1.0), 0.001), ("himmelblau", (1.0, 1.0), 0.001), ("booth", (-8.0, -6.0), 0.01))
 
@@ -129,4 +131,95 @@ RECORDS = _record(
                 "torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5, "momentum_decay": 0.01}},
         golden=_golden((-1.1989372121971842, 1.001062787802101), (-1.0654184451495516, 1.1322337987619686)),
     ),
+    Record(
+        "adadelta",
+        keras=lambda keras, h: keras.optimizers.Adadelta(**keywords(
+            h, learning_rate="lr", rho="rho", epsilon="epsilon", weight_decay="weight_decay")),
+        torch=lambda torch, p, h: torch.optim.Adadelta(p, **keywords(
+            h, lr="lr", rho="rho", eps="epsilon", weight_decay="weight_decay")),
+        optax=lambda optax, h: optax.adadelta(**keywords(
+            h, learning_rate="lr", rho="rho", eps="epsilon", weight_decay="weight_decay")),
+        varied={c: {"lr": 0.5, "rho": 0.8, "epsilon": 1e-5, "weight_decay": 0.01} for c in ("keras", "torch", "optax")},
+        bowl_lr=1.0,  # the paper's α: with Keras's 0.001 its steps, which grow from √ε, barely leave the start
+    ),
+    Record(
+        "lion",
+        keras=lambda keras, h: keras.optimizers.Lion(**keywords(
+            h, learning_rate="lr", beta_1="lion_beta1", beta_2="lion_beta2", weight_decay="weight_decay")),
+        torch=lambda torch, p, h: _pytorch_optimizer().Lion(p, **keywords(
+            h, lr="lr", betas=("lion_beta1", "lion_beta2"), weight_decay="weight_decay")),
+        optax=lambda optax, h: optax.lion(**keywords(
+            h, learning_rate="lr", b1="lion_beta1", b2="lion_beta2", weight_decay="weight_decay")),
+        # β1 = 0.3 in PyTorch: torch.lerp then interpolates from the far end, which the rule must follow
+        varied={"keras": {"lr": 0.002, "lion_beta1": 0.8, "lion_beta2": 0.95, "weight_decay": 0.01},
+                "torch": {"lr": 0.002, "lion_beta1": 0.3, "lion_beta2": 0.95, "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "lion_beta1": 0.8, "lion_beta2": 0.95, "weight_decay": 0.01}},
+        bowl_lr=0.002,  # every step is ±α per coordinate: it ends circling the minimum at about α
+    ),
+    Record(
+        "ftrl",
+        keras=lambda keras, h: keras.optimizers.Ftrl(**keywords(
+            h, learning_rate="lr", learning_rate_power="lr_power", initial_accumulator_value="initial_accumulator",
+            l1_regularization_strength="l1", l2_regularization_strength="l2",
+            l2_shrinkage_regularization_strength="l2_shrinkage", beta="ftrl_beta")),
+        varied={"keras": {"lr": 0.05, "lr_power": -0.6, "initial_accumulator": 0.2, "l1": 0.01, "l2": 0.02,
+                          "l2_shrinkage": 0.03, "ftrl_beta": 0.5}},
+        bowl_lr=0.5,
+    ),
+    Record(
+        "rprop",
+        torch=lambda torch, p, h: torch.optim.Rprop(p, **keywords(
+            h, lr="lr", etas=("eta_minus", "eta_plus"), step_sizes=("min_step_size", "max_step_size"))),
+        optax=lambda optax, h: optax.rprop(**keywords(
+            h, learning_rate="lr", eta_minus="eta_minus", eta_plus="eta_plus", min_step_size="min_step_size",
+            max_step_size="max_step_size")),
+        varied={c: {"lr": 0.005, "eta_minus": 0.4, "eta_plus": 1.3, "min_step_size": 1e-4, "max_step_size": 0.5}
+                for c in ("torch", "optax")},
+        bowl_lr=0.01,
+    ),
+    Record(
+        "asgd",
+        torch=lambda torch, p, h: torch.optim.ASGD(p, **keywords(
+            h, lr="lr", lambd="lambd", alpha="decay_power", weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "lambd": 0.01, "decay_power": 0.6, "weight_decay": 0.01}},
+        bowl_lr=0.1,
+    ),
+    Record(
+        "signsgd",
+        optax=lambda optax, h: optax.sign_sgd(h["lr"]),
+        bowl_lr=0.002,  # every step is ±α per coordinate: it ends circling the minimum at about α
+    ),
+    Record(
+        "optimistic",
+        optax=lambda optax, h: optax.optimistic_gradient_descent(**keywords(
+            h, learning_rate="lr", alpha="gradient_weight", beta="optimism")),
+        varied={"optax": {"lr": 0.002, "gradient_weight": 0.8, "optimism": 0.5}},
+        bowl_lr=0.1,
+    ),
+    Record(
+        "qhm",
+        torch=lambda torch, p, h: _pytorch_optimizer().QHM(p, **keywords(
+            h, lr="lr", momentum="momentum", nu="nu", weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "momentum": 0.8, "nu": 0.7, "weight_decay": 0.01}},
+        bowl_lr=0.1,
+    ),
+    Record(
+        "aggmo",
+        torch=lambda torch, p, h: _pytorch_optimizer().AggMo(p, **keywords(
+            h, lr="lr", betas=("momentum1", "momentum2", "momentum3"), weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "momentum1": 0.1, "momentum2": 0.5, "momentum3": 0.8, "weight_decay": 0.01}},
+        bowl_lr=0.05,
+    ),
+    Record(
+        "qhadam",
+        torch=lambda torch, p, h: _pytorch_optimizer().QHAdam(p, **keywords(
+            h, lr="lr", betas=("beta1", "beta2"), nus=("nu1", "nu2"), eps="epsilon", weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "nu1": 0.7, "nu2": 0.9, "epsilon": 1e-5,
+                          "weight_decay": 0.01}},
+    ),
 )
+
+
+def _pytorch_optimizer():
+    """The pytorch-optimizer package, which has the optimizers torch.optim lacks; its tests skip without it."""
+    return pytest.importorskip("pytorch_optimizer")
