@@ -73,6 +73,14 @@ HYPERS = {h.name: h for h in (
                    step=0.01, quiet=True),
     HyperParameter("momentum_decay", r"\psi", "speed of Nadam's momentum warm-up", 0.0, 100.0, (0.0, 10.0),
                    step=0.001, quiet=True),
+    _small("weight_decay", r"\lambda", "weight decay: pulls θ toward 0 at every step", high=10.0, quiet=True),
+    _small("epsilon_root", r"\varepsilon_r", "keeps the second moment under the square root away from 0",
+           quiet=True),
+    _decay("beta_diff", r"\beta_2", "decay of the average of gradient differences (Adan)"),
+    _decay("beta_sq", r"\beta_3", "decay of the average of squared look-ahead gradients (Adan)"),
+    _decay("beta3", r"\beta_3", "decay of the slow first moment", lab_high=0.9999),
+    HyperParameter("mix", r"\gamma", "weight of the slow first moment in the step (AdEMAMix's α)", 0.0, 1000.0,
+                   (0.0, 20.0), step=0.1),
 )}
 
 

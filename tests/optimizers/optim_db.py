@@ -14,6 +14,8 @@ value away from its default (``varied``, so that each one is wired to the right 
 
 from dataclasses import dataclass, field
 
+import pytest
+
 #: (surface, start, lr): where paths are compared, 150 steps each.
 CASES = (("rosenbrock", (-1.2, 1.0), 0.001), ("himmelblau", (1.0, 1.0), 0.001), ("booth", (-8.0, -6.0), 0.01))
 
@@ -46,6 +48,16 @@ def keywords(h: dict, **mapping) -> dict:
         elif name in h:
             out[keyword] = h[name]
     return out
+
+
+def _pytorch_optimizer(name: str, **mapping):
+    """A torch factory for the pytorch_optimizer class ``name`` (for optimizers torch.optim lacks),
+    its keywords mapped from optviz's names as :func:`keywords` does; skipped if it is not installed."""
+
+    def build(torch, params, h):
+        return getattr(pytest.importorskip("pytorch_optimizer"), name)(params, **keywords(h, **mapping))
+
+    return build
 
 
 def _record(*records):
