@@ -141,4 +141,14 @@ RECORDS = _record(
                 "torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5, "momentum_decay": 0.01}},
         golden=_golden((-1.1989372121971842, 1.001062787802101), (-1.0654184451495516, 1.1322337987619686)),
     ),
+    # Optimizers that torch.optim lacks: pytorch_optimizer's, and optax's (optax.contrib for some).
+    Record(
+        "adabelief",
+        torch=_pytorch_optimizer("AdaBelief", lr="lr", betas=("beta1", "beta2"), eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.adabelief(**keywords(
+            h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon", eps_root="epsilon_root")),
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-10, "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-10, "epsilon_root": 1e-12}},
+    ),
 )
