@@ -60,6 +60,16 @@ def _pytorch_optimizer(name: str, **mapping):
     return build
 
 
+def _optax_yogi(optax, h):
+    """optax.yogi, or, when the initial accumulator is set, what optax.yogi is made of: it fixes that
+    value at 1e-6, which its scale_by_yogi takes."""
+    if "initial_accumulator" not in h:
+        return optax.yogi(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon"))
+    return optax.chain(optax.scale_by_yogi(**keywords(h, b1="beta1", b2="beta2", eps="epsilon",
+                                                      initial_accumulator_value="initial_accumulator")),
+                       optax.scale_by_learning_rate(h["lr"]))
+
+
 def _record(*records):
     return {r.name: r for r in records}
 
@@ -150,5 +160,14 @@ RECORDS = _record(
             h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon", eps_root="epsilon_root")),
         varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-10, "weight_decay": 0.01},
                 "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-10, "epsilon_root": 1e-12}},
+    ),
+    Record(
+        "yogi",
+        torch=_pytorch_optimizer("Yogi", lr="lr", betas=("beta1", "beta2"), eps="epsilon",
+                                 initial_accumulator="initial_accumulator", weight_decay="weight_decay"),
+        optax=_optax_yogi,
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-4, "initial_accumulator": 1e-3,
+                          "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-4, "initial_accumulator": 1e-3}},
     ),
 )
