@@ -170,4 +170,16 @@ RECORDS = _record(
                           "weight_decay": 0.01},
                 "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-4, "initial_accumulator": 1e-3}},
     ),
+    Record(
+        "adan",
+        torch=_pytorch_optimizer("Adan", lr="lr", betas=("beta1", "beta_diff", "beta_sq"), eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.adan(**keywords(h, learning_rate="lr", b1="beta1", b2="beta_diff", b3="beta_sq",
+                                                     eps="epsilon", eps_root="epsilon_root",
+                                                     weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "beta1": 0.9, "beta_diff": 0.8, "beta_sq": 0.95, "epsilon": 1e-6,
+                          "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.9, "beta_diff": 0.8, "beta_sq": 0.95, "epsilon": 1e-6,
+                          "epsilon_root": 1e-10, "weight_decay": 0.01}},
+    ),
 )
