@@ -182,4 +182,14 @@ RECORDS = _record(
                 "optax": {"lr": 0.002, "beta1": 0.9, "beta_diff": 0.8, "beta_sq": 0.95, "epsilon": 1e-6,
                           "epsilon_root": 1e-10, "weight_decay": 0.01}},
     ),
+    Record(
+        "adopt",
+        torch=_pytorch_optimizer("ADOPT", lr="lr", betas=("beta1", "beta2"), eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.contrib.adopt(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2",
+                                                              eps="epsilon")),
+        cases=(*CASES, ("himmelblau", (0.0, 0.0), 0.01)),  # and one where the clipping bound t^(1/4) bites
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-3, "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-3}},
+    ),
 )
