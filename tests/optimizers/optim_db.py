@@ -192,4 +192,16 @@ RECORDS = _record(
         varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-3, "weight_decay": 0.01},
                 "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-3}},
     ),
+    Record(
+        "ademamix",
+        torch=_pytorch_optimizer("AdEMAMix", lr="lr", betas=("beta1", "beta2", "beta3"), alpha="mix", eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.contrib.ademamix(**keywords(
+            h, learning_rate="lr", b1="beta1", b2="beta2", b3="beta3", alpha="mix", eps="epsilon",
+            eps_root="epsilon_root", weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "beta3": 0.999, "mix": 3.0, "epsilon": 1e-6,
+                          "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "beta3": 0.999, "mix": 3.0, "epsilon": 1e-6,
+                          "epsilon_root": 1e-10, "weight_decay": 0.01}},
+    ),
 )
