@@ -204,4 +204,11 @@ RECORDS = _record(
                 "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "beta3": 0.999, "mix": 3.0, "epsilon": 1e-6,
                           "epsilon_root": 1e-10, "weight_decay": 0.01}},
     ),
+    Record(
+        "madgrad",
+        torch=_pytorch_optimizer("MADGRAD", lr="lr", momentum="momentum", eps="epsilon", weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.contrib.madgrad(**keywords(
+            h, learning_rate="lr", momentum="momentum", eps="epsilon", weight_decay="weight_decay")),
+        varied={c: {"lr": 0.002, "momentum": 0.8, "epsilon": 1e-4, "weight_decay": 0.01} for c in ("torch", "optax")},
+    ),
 )
