@@ -56,6 +56,7 @@ def reference(theta, g, state, t, h, convention):
 
 _MOMENTS = r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t"
 _HATS = r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat s_t = \frac{s_t}{1-\beta_2^t}"
+_STEP = r"\frac{\alpha\, \hat m_t}{\sqrt{\hat s_t} + \varepsilon}"
 
 OPTIMIZER = Optimizer(
     name="adabelief",
@@ -72,18 +73,18 @@ OPTIMIZER = Optimizer(
         "torch": Convention({"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-16, "weight_decay": 0.0},
                             "pytorch_optimizer.AdaBelief()",
                             (_MOMENTS, r"s_t = \beta_2 s_{t-1} + (1-\beta_2)\,(g_t - m_t)^2 + \varepsilon", _HATS,
-                             r"\theta_t = (1 - \alpha\lambda)\,\theta_{t-1} - \frac{\alpha\, \hat m_t}{\sqrt{\hat s_t} + \varepsilon}")),
+                             r"\theta_t = (1 - \alpha\lambda)\,\theta_{t-1} - " + _STEP)),
         "optax": Convention({"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-16, "epsilon_root": 1e-16},
                             "optax.adabelief()",
                             (_MOMENTS, r"s_t = \beta_2 s_{t-1} + (1-\beta_2)\,(g_t - m_t)^2 + \varepsilon_r", _HATS,
-                             r"\theta_t = \theta_{t-1} - \frac{\alpha\, \hat m_t}{\sqrt{\hat s_t} + \varepsilon}")),
+                             r"\theta_t = \theta_{t-1} - " + _STEP)),
     },
     differences=(
         "The same update. pytorch_optimizer adds its one ε both to s_t (in the state) and to √ŝ_t; optax "
         "names the first one ε_r (eps_root); both default to 1e-16. pytorch_optimizer divides √s_t by "
         "√(1−β2^t) where optax takes √(s_t/(1−β2^t)), the same up to rounding. pytorch_optimizer also has a "
-        "decoupled weight decay (θ shrunk by αλ before the step; λ = 0 by default) and rectification and "
-        "AMSGrad options, off by default; optax has none of these. optax has no default α: optviz takes "
-        "pytorch_optimizer's 0.001."
+        "decoupled weight decay (θ shrunk by αλ before the step; λ = 0 by default), and rectification and "
+        "AMSGrad options, off by default, which optax lacks; optax has a Nesterov option, off by default. "
+        "optax has no default α: optviz takes pytorch_optimizer's 0.001."
     ),
 )

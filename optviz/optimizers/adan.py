@@ -66,7 +66,8 @@ def reference(theta, g, state, t, h, convention):
 
 _AVERAGES = (r"\Delta_t = g_t - g_{t-1} \;(\Delta_1 = 0), \quad m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad "
              r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, \Delta_t")
-_HATS = r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}, \quad \hat n_t = \frac{n_t}{1-\beta_3^t}"
+_HATS = (r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}, \quad "
+         r"\hat n_t = \frac{n_t}{1-\beta_3^t}")
 
 OPTIMIZER = Optimizer(
     name="adan",
@@ -84,12 +85,14 @@ OPTIMIZER = Optimizer(
                              "weight_decay": 0.0},
                             "pytorch_optimizer.Adan()",
                             (_AVERAGES, r"n_t = \beta_3 n_{t-1} + (1-\beta_3)\,(g_t + \beta_2 \Delta_t)^2", _HATS,
-                             r"\theta_t = \left(\theta_{t-1} - \frac{\alpha\,(\hat m_t + \beta_2 \hat v_t)}{\sqrt{\hat n_t} + \varepsilon}\right) \Big/ (1 + \alpha\lambda)")),
+                             r"\theta_t = \left(\theta_{t-1} - \frac{\alpha\,(\hat m_t + \beta_2 \hat v_t)}"
+                             r"{\sqrt{\hat n_t} + \varepsilon}\right) \Big/ (1 + \alpha\lambda)")),
         "optax": Convention({"lr": 0.001, "beta1": 0.98, "beta_diff": 0.92, "beta_sq": 0.99, "epsilon": 1e-8,
                              "epsilon_root": 1e-8, "weight_decay": 0.0},
                             "optax.adan()",
                             (_AVERAGES, r"n_t = \beta_3 n_{t-1} + (1-\beta_3)\,(g_t + (1-\beta_2)\, \Delta_t)^2", _HATS,
-                             r"\theta_t = \theta_{t-1} - \alpha\left(\frac{\hat m_t + (1-\beta_2)\, \hat v_t}{\sqrt{\hat n_t + \varepsilon_r} + \varepsilon} + \lambda\, \theta_{t-1}\right)")),
+                             r"\theta_t = \theta_{t-1} - \alpha\left(\frac{\hat m_t + (1-\beta_2)\, \hat v_t}"
+                             r"{\sqrt{\hat n_t + \varepsilon_r} + \varepsilon} + \lambda\, \theta_{t-1}\right)")),
     },
     differences=(
         "Same defaults (β = 0.98, 0.92, 0.99, the paper's 0.02, 0.08, 0.01 written as decays), but not the "
@@ -98,6 +101,8 @@ OPTIMIZER = Optimizer(
         "far less on the gradient's change. optax also adds ε_r = 1e-8 under the square root (pytorch_optimizer "
         "has only ε outside it), and its weight decay is decoupled, αλθ subtracted, where "
         "pytorch_optimizer's default divides θ by 1 + αλ (the paper's proximal form); λ = 0 by default in "
-        "both. optax has no default α: optviz takes pytorch_optimizer's 0.001."
+        "both. pytorch_optimizer's clipping by the global gradient norm (max_grad_norm) is off by default, "
+        "and optviz leaves it out: it needs the whole gradient. optax has no default α: optviz takes "
+        "pytorch_optimizer's 0.001."
     ),
 )

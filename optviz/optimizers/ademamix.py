@@ -80,12 +80,14 @@ OPTIMIZER = Optimizer(
                              "weight_decay": 0.0},
                             "pytorch_optimizer.AdEMAMix()",
                             (r"g_t \leftarrow g_t + \lambda\, \theta_{t-1}", *_MOMENTS,
-                             r"\theta_t = \theta_{t-1} - \frac{\alpha\,(\hat m_{1,t} + \gamma\, m_{2,t})}{\sqrt{\hat s_t} + \varepsilon}")),
+                             r"\theta_t = \theta_{t-1} - \frac{\alpha\,(\hat m_{1,t} + \gamma\, m_{2,t})}"
+                             r"{\sqrt{\hat s_t} + \varepsilon}")),
         "optax": Convention({"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "beta3": 0.9999, "mix": 5.0, "epsilon": 1e-8,
                              "epsilon_root": 0.0, "weight_decay": 0.0},
                             "optax.contrib.ademamix()",
                             (*_MOMENTS,
-                             r"\theta_t = \theta_{t-1} - \alpha\left(\frac{\hat m_{1,t} + \gamma\, m_{2,t}}{\sqrt{\hat s_t + \varepsilon_r} + \varepsilon} + \lambda\, \theta_{t-1}\right)")),
+                             r"\theta_t = \theta_{t-1} - \alpha\left(\frac{\hat m_{1,t} + \gamma\, m_{2,t}}"
+                             r"{\sqrt{\hat s_t + \varepsilon_r} + \varepsilon} + \lambda\, \theta_{t-1}\right)")),
     },
     differences=(
         "The same update and defaults (γ = 5, β3 = 0.9999, ε = 1e-8; the libraries call γ alpha); neither "

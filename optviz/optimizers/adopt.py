@@ -84,9 +84,10 @@ OPTIMIZER = Optimizer(
     },
     differences=(
         "The same update and defaults (β2 = 0.9999, ε = 1e-6 in a max with √s, clipping on), but the clipping "
-        "bound is one step apart: optax counts steps from 0 as the paper does, so it clips the second step at "
-        "1^¼ = 1, pytorch_optimizer at 2^¼ ≈ 1.19 (and t^¼ after). pytorch_optimizer also has a weight decay, "
-        "coupled by default (λθ added to g, from the first step on; λ = 0 by default), which optax lacks. "
-        "optax has no default α: optviz takes pytorch_optimizer's 0.001."
+        "bound is one step apart: optax counts its steps from 0 and clips step t at (t−1)^¼, "
+        "pytorch_optimizer counts from 1 and clips at t^¼ (on the second step: 1 and 2^¼ ≈ 1.19). "
+        "pytorch_optimizer also has a weight decay, coupled by default (λθ added to g from the first step "
+        "on; λ = 0 by default), which optax lacks; optax has a Nesterov option, off by default. optax has "
+        "no default α: optviz takes pytorch_optimizer's 0.001."
     ),
 )

@@ -65,7 +65,8 @@ def reference(theta, g, state, t, h, convention):
 _UPDATE = (
     r"g_t \leftarrow g_t + \lambda\, \theta_{t-1}",
     r"s_t = s_{t-1} + w_t\, g_t, \quad \nu_t = \nu_{t-1} + w_t\, g_t^2",
-    r"z_t = \theta_0 - \frac{s_t}{\sqrt[3]{\nu_t} + \varepsilon}, \quad \theta_t = \beta\, \theta_{t-1} + (1-\beta)\, z_t",
+    r"z_t = \theta_0 - \frac{s_t}{\sqrt[3]{\nu_t} + \varepsilon}, \quad "
+    r"\theta_t = \beta\, \theta_{t-1} + (1-\beta)\, z_t",
 )
 
 OPTIMIZER = Optimizer(

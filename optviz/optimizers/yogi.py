@@ -54,6 +54,7 @@ _UPDATE = (
     r"s_t = s_{t-1} - (1-\beta_2)\, \operatorname{sign}(s_{t-1} - g_t^2)\, g_t^2",
     r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat s_t = \frac{s_t}{1-\beta_2^t}",
 )
+_STEP = r"\frac{\alpha\, \hat m_t}{\sqrt{\hat s_t} + \varepsilon}"
 
 OPTIMIZER = Optimizer(
     name="yogi",
@@ -70,10 +71,10 @@ OPTIMIZER = Optimizer(
         "torch": Convention({"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-3, "initial_accumulator": 1e-6,
                              "weight_decay": 0.0},
                             "pytorch_optimizer.Yogi()",
-                            (*_UPDATE, r"\theta_t = (1 - \alpha\lambda)\,\theta_{t-1} - \frac{\alpha\, \hat m_t}{\sqrt{\hat s_t} + \varepsilon}")),
+                            (*_UPDATE, r"\theta_t = (1 - \alpha\lambda)\,\theta_{t-1} - " + _STEP)),
         "optax": Convention({"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-3, "initial_accumulator": 1e-6},
                             "optax.yogi()",
-                            (*_UPDATE, r"\theta_t = \theta_{t-1} - \frac{\alpha\, \hat m_t}{\sqrt{\hat s_t} + \varepsilon}")),
+                            (*_UPDATE, r"\theta_t = \theta_{t-1} - " + _STEP)),
     },
     differences=(
         "The same update and defaults: ε = 1e-3 (large, as the paper recommends), and both moments start at "
