@@ -82,7 +82,7 @@ HYPERS = {h.name: h for h in (
     HyperParameter("momentum_decay", r"\psi", "speed of Nadam's momentum warm-up", 0.0, 100.0, (0.0, 10.0),
                    step=0.001, quiet=True),
     _small("weight_decay", r"\lambda", "weight decay: pulls θ toward 0 (decoupled from the step, or added to "
-           "the gradient where the library does so)", quiet=True),
+           "the gradient where the library does so)", high=10.0, quiet=True),
     _decay("lion_beta1", r"\beta_1", "Lion: the momentum's share in the step's direction sign(β₁m + (1−β₁)g)"),
     _decay("lion_beta2", r"\beta_2", "Lion: decay of the momentum m"),
     HyperParameter("lr_power", "p", "FTRL: the power of the accumulator in the step, α/s^(−p) (0: a fixed step)",
@@ -118,6 +118,13 @@ HYPERS = {h.name: h for h in (
                    (0.0, 1.0), step=0.01),
     *(HyperParameter(f"momentum{k}", rf"\beta_{k}", f"AggMo: decay of momentum buffer {k}", 0.0, 1.0, (0.0, 0.999))
       for k in (1, 2, 3)),
+    _small("epsilon_root", r"\varepsilon_r", "keeps the second moment under the square root away from 0",
+           quiet=True),
+    _decay("beta_diff", r"\beta_2", "decay of the average of gradient differences (Adan)"),
+    _decay("beta_sq", r"\beta_3", "decay of the average of squared look-ahead gradients (Adan)"),
+    _decay("beta3", r"\beta_3", "decay of the slow first moment", lab_high=0.9999),
+    HyperParameter("mix", r"\gamma", "weight of the slow first moment in the step (AdEMAMix's α)", 0.0, 1000.0,
+                   (0.0, 20.0), step=0.1),
 )}
 
 

@@ -50,6 +50,26 @@ def keywords(h: dict, **mapping) -> dict:
     return out
 
 
+def _pytorch_optimizer(name: str, **mapping):
+    """A torch factory for the pytorch_optimizer class ``name`` (for optimizers torch.optim lacks),
+    its keywords mapped from optviz's names as :func:`keywords` does; skipped if it is not installed."""
+
+    def build(torch, params, h):
+        return getattr(pytest.importorskip("pytorch_optimizer"), name)(params, **keywords(h, **mapping))
+
+    return build
+
+
+def _optax_yogi(optax, h):
+    """optax.yogi, or, when the initial accumulator is set, what optax.yogi is made of: it fixes that
+    value at 1e-6, which its scale_by_yogi takes."""
+    if "initial_accumulator" not in h:
+        return optax.yogi(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon"))
+    return optax.chain(optax.scale_by_yogi(**keywords(h, b1="beta1", b2="beta2", eps="epsilon",
+                                                      initial_accumulator_value="initial_accumulator")),
+                       optax.scale_by_learning_rate(h["lr"]))
+
+
 def _record(*records):
     return {r.name: r for r in records}
 
@@ -146,8 +166,7 @@ RECORDS = _record(
         "lion",
         keras=lambda keras, h: keras.optimizers.Lion(**keywords(
             h, learning_rate="lr", beta_1="lion_beta1", beta_2="lion_beta2", weight_decay="weight_decay")),
-        torch=lambda torch, p, h: _pytorch_optimizer().Lion(p, **keywords(
-            h, lr="lr", betas=("lion_beta1", "lion_beta2"), weight_decay="weight_decay")),
+        torch=_pytorch_optimizer("Lion", lr="lr", betas=("lion_beta1", "lion_beta2"), weight_decay="weight_decay"),
         optax=lambda optax, h: optax.lion(**keywords(
             h, learning_rate="lr", b1="lion_beta1", b2="lion_beta2", weight_decay="weight_decay")),
         # β1 = 0.3 in PyTorch: torch.lerp then interpolates from the far end, which the rule must follow
@@ -198,28 +217,79 @@ RECORDS = _record(
     ),
     Record(
         "qhm",
-        torch=lambda torch, p, h: _pytorch_optimizer().QHM(p, **keywords(
-            h, lr="lr", momentum="momentum", nu="nu", weight_decay="weight_decay")),
+        torch=_pytorch_optimizer("QHM", lr="lr", momentum="momentum", nu="nu", weight_decay="weight_decay"),
         varied={"torch": {"lr": 0.002, "momentum": 0.8, "nu": 0.7, "weight_decay": 0.01}},
         bowl_lr=0.1,
     ),
     Record(
         "aggmo",
-        torch=lambda torch, p, h: _pytorch_optimizer().AggMo(p, **keywords(
-            h, lr="lr", betas=("momentum1", "momentum2", "momentum3"), weight_decay="weight_decay")),
+        torch=_pytorch_optimizer("AggMo", lr="lr", betas=("momentum1", "momentum2", "momentum3"), weight_decay="weight_decay"),
         varied={"torch": {"lr": 0.002, "momentum1": 0.1, "momentum2": 0.5, "momentum3": 0.8, "weight_decay": 0.01}},
         bowl_lr=0.05,
     ),
     Record(
         "qhadam",
-        torch=lambda torch, p, h: _pytorch_optimizer().QHAdam(p, **keywords(
-            h, lr="lr", betas=("beta1", "beta2"), nus=("nu1", "nu2"), eps="epsilon", weight_decay="weight_decay")),
+        torch=_pytorch_optimizer("QHAdam", lr="lr", betas=("beta1", "beta2"), nus=("nu1", "nu2"), eps="epsilon", weight_decay="weight_decay"),
         varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "nu1": 0.7, "nu2": 0.9, "epsilon": 1e-5,
                           "weight_decay": 0.01}},
+    # Optimizers that torch.optim lacks: pytorch_optimizer's, and optax's (optax.contrib for some).
+    Record(
+        "adabelief",
+        torch=_pytorch_optimizer("AdaBelief", lr="lr", betas=("beta1", "beta2"), eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.adabelief(**keywords(
+            h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon", eps_root="epsilon_root")),
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-10, "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-10, "epsilon_root": 1e-12}},
+    ),
+    Record(
+        "yogi",
+        torch=_pytorch_optimizer("Yogi", lr="lr", betas=("beta1", "beta2"), eps="epsilon",
+                                 initial_accumulator="initial_accumulator", weight_decay="weight_decay"),
+        optax=_optax_yogi,
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-4, "initial_accumulator": 1e-3,
+                          "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-4, "initial_accumulator": 1e-3}},
+    ),
+    Record(
+        "adan",
+        torch=_pytorch_optimizer("Adan", lr="lr", betas=("beta1", "beta_diff", "beta_sq"), eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.adan(**keywords(h, learning_rate="lr", b1="beta1", b2="beta_diff", b3="beta_sq",
+                                                     eps="epsilon", eps_root="epsilon_root",
+                                                     weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "beta1": 0.9, "beta_diff": 0.8, "beta_sq": 0.95, "epsilon": 1e-6,
+                          "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.9, "beta_diff": 0.8, "beta_sq": 0.95, "epsilon": 1e-6,
+                          "epsilon_root": 1e-10, "weight_decay": 0.01}},
+    ),
+    Record(
+        "adopt",
+        torch=_pytorch_optimizer("ADOPT", lr="lr", betas=("beta1", "beta2"), eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.contrib.adopt(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2",
+                                                              eps="epsilon")),
+        cases=(*CASES, ("himmelblau", (0.0, 0.0), 0.01)),  # and one where the clipping bound t^(1/4) bites
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-3, "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-3}},
+    ),
+    Record(
+        "ademamix",
+        torch=_pytorch_optimizer("AdEMAMix", lr="lr", betas=("beta1", "beta2", "beta3"), alpha="mix", eps="epsilon",
+                                 weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.contrib.ademamix(**keywords(
+            h, learning_rate="lr", b1="beta1", b2="beta2", b3="beta3", alpha="mix", eps="epsilon",
+            eps_root="epsilon_root", weight_decay="weight_decay")),
+        varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "beta3": 0.999, "mix": 3.0, "epsilon": 1e-6,
+                          "weight_decay": 0.01},
+                "optax": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "beta3": 0.999, "mix": 3.0, "epsilon": 1e-6,
+                          "epsilon_root": 1e-10, "weight_decay": 0.01}},
+    ),
+    Record(
+        "madgrad",
+        torch=_pytorch_optimizer("MADGRAD", lr="lr", momentum="momentum", eps="epsilon", weight_decay="weight_decay"),
+        optax=lambda optax, h: optax.contrib.madgrad(**keywords(
+            h, learning_rate="lr", momentum="momentum", eps="epsilon", weight_decay="weight_decay")),
+        varied={c: {"lr": 0.002, "momentum": 0.8, "epsilon": 1e-4, "weight_decay": 0.01} for c in ("torch", "optax")},
     ),
 )
-
-
-def _pytorch_optimizer():
-    """The pytorch-optimizer package, which has the optimizers torch.optim lacks; its tests skip without it."""
-    return pytest.importorskip("pytorch_optimizer")
