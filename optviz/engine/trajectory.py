@@ -92,16 +92,18 @@ class Batch:
     states: dict | None = None
 
 
-def trace(surface, optimizer, start=None, steps=200, convention="keras", record_state=False, **hyper) -> Trace:
+def trace(surface, optimizer, start=None, steps=200, convention=None, record_state=False, **hyper) -> Trace:
     """Follow ``optimizer`` on ``surface`` from ``start`` (default: the surface's own start).
 
-    Hyper-parameters not given take the convention's defaults (``optviz.OPTIMIZERS[name].defaults``).
+    ``convention`` is the library whose update and defaults the run follows ("keras", "torch" or
+    "optax", those the optimizer has; default Keras's, else the optimizer's first). Hyper-parameters
+    not given take the convention's defaults (``optviz.OPTIMIZERS[name].defaults(convention)``).
 
     >>> t = trace("rosenbrock", "adam", start=(-1.2, 1.0), steps=300, lr=0.001)
     >>> t.path.shape, t.loss.shape
     ((301, 2), (301,))
     """
-    chosen, convention_code, hyper, steps = _prepare(surface, optimizer, convention, steps, hyper)
+    chosen, convention, convention_code, hyper, steps = _prepare(surface, optimizer, convention, steps, hyper)
     if not all(isinstance(value, float) for value in hyper.values()):
         raise ValueError("trace takes one value per hyper-parameter; use trace_batch for one per run")
     starts = _check_starts(chosen, None if start is None else [start], {})[1]
@@ -112,14 +114,14 @@ def trace(surface, optimizer, start=None, steps=200, convention="keras", record_
                  {name: values[0] for name, values in run.states.items()} if record_state else None)
 
 
-def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", record=True, record_state=False,
+def trace_batch(surface, optimizer, starts=None, steps=200, convention=None, record=True, record_state=False,
                 **hyper) -> Batch:
     """Follow K runs at once: ``starts`` (K, 2), and any hyper-parameter a scalar or a (K,) array.
 
     With ``record=False`` only the final points and losses are kept, which is faster and lets far
     more runs fit in memory (a map of final losses over a grid of α and β, say).
     """
-    chosen, convention_code, hyper, steps = _prepare(surface, optimizer, convention, steps, hyper)
+    chosen, convention, convention_code, hyper, steps = _prepare(surface, optimizer, convention, steps, hyper)
     count, starts = _check_starts(chosen, starts, hyper)
     if count > MAX_RUNS:
         raise ValueError(f"{count:,} runs asked for; at most {MAX_RUNS:,} are allowed")
@@ -139,11 +141,13 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
 
 
 def _prepare(surface, optimizer, convention, steps, hyper) -> tuple:
-    """The checked inputs every run needs: the surface, the convention's index, the full
+    """The checked inputs every run needs: the surface, the convention and its index, the full
     hyper-parameters (scalars as floats, per-run ones as given) and the number of steps."""
     chosen = surfaces.get(surface)
+    if convention is None:
+        convention = get(optimizer).convention_for("keras")
     convention_code = check_convention(convention, optimizer)
-    return chosen, convention_code, resolve(optimizer, convention, **hyper), _check_steps(steps)
+    return chosen, convention, convention_code, resolve(optimizer, convention, **hyper), _check_steps(steps)
 
 
 @dataclass(frozen=True)
@@ -269,7 +273,7 @@ def _in_parallel(count: int, work) -> None:
         future.result()
 
 
-def best_lr(surface, optimizer, grid, start=None, steps=200, convention="keras", **hyper) -> tuple:
+def best_lr(surface, optimizer, grid, start=None, steps=200, convention=None, **hyper) -> tuple:
     """``(α, final loss)``: the α of ``grid`` whose run ends lowest; a diverged run never wins.
 
     A fair race gives each optimizer its own best α: this runs the whole grid as one batch.

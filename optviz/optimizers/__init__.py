@@ -85,13 +85,15 @@ def check_value(name: str, value: float) -> float:
     return x
 
 
-def resolve(name: str, convention: str = "keras", **given) -> dict:
-    """The full hyper-parameters of a run: the convention's defaults, overridden by ``given``.
+def resolve(name: str, convention: str | None = None, **given) -> dict:
+    """The full hyper-parameters of a run: the convention's defaults (Keras's by default, else the
+    optimizer's first convention), overridden by ``given``.
 
     Scalars are checked here; arrays (one value per run of a batch) are checked by the caller,
     which knows their shape. A name the optimizer does not take is an error, not ignored.
     """
     optimizer = get(name)
+    convention = optimizer.convention_for("keras") if convention is None else convention
     check_convention(convention, name)
     hyper = {key: float(value) for key, value in optimizer.defaults(convention).items()}
     unknown = set(given) - set(hyper)
