@@ -223,15 +223,18 @@ RECORDS = _record(
     ),
     Record(
         "aggmo",
-        torch=_pytorch_optimizer("AggMo", lr="lr", betas=("momentum1", "momentum2", "momentum3"), weight_decay="weight_decay"),
+        torch=_pytorch_optimizer("AggMo", lr="lr", betas=("momentum1", "momentum2", "momentum3"),
+                                 weight_decay="weight_decay"),
         varied={"torch": {"lr": 0.002, "momentum1": 0.1, "momentum2": 0.5, "momentum3": 0.8, "weight_decay": 0.01}},
         bowl_lr=0.05,
     ),
     Record(
         "qhadam",
-        torch=_pytorch_optimizer("QHAdam", lr="lr", betas=("beta1", "beta2"), nus=("nu1", "nu2"), eps="epsilon", weight_decay="weight_decay"),
+        torch=_pytorch_optimizer("QHAdam", lr="lr", betas=("beta1", "beta2"), nus=("nu1", "nu2"), eps="epsilon",
+                                 weight_decay="weight_decay"),
         varied={"torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "nu1": 0.7, "nu2": 0.9, "epsilon": 1e-5,
                           "weight_decay": 0.01}},
+    ),
     # Optimizers that torch.optim lacks: pytorch_optimizer's, and optax's (optax.contrib for some).
     Record(
         "adabelief",
