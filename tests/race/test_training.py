@@ -215,8 +215,8 @@ def test_a_blas_that_went_back_to_more_threads_is_held_to_one_again_by_the_next_
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"optimizers": ()}, "1 to 8 optimizers"),
-    ({"optimizers": ("sgd",) * 9}, "1 to 8 optimizers"),
+    ({"optimizers": ()}, f"1 to {MAX_OPTIMIZERS} optimizers"),
+    ({"optimizers": ("sgd",) * (MAX_OPTIMIZERS + 1)}, f"1 to {MAX_OPTIMIZERS} optimizers"),
     ({"optimizers": ("adam", "adam")}, "may not repeat, got adam"),
     ({"optimizers": ("adamw",)}, "unknown optimizer 'adamw'; choose one of: sgd"),
     ({"optimizers": "adam"}, "optimizers must be a list of names"),
