@@ -25,10 +25,9 @@ def rule(theta, g, s, h, c, convention):
 def reference(theta, g, state, t, h, convention):
     s = state.get("s", h["initial_accumulator"]) + g * g
     denominator = np.sqrt(s) + h["epsilon"] if convention == "torch" else np.sqrt(s + h["epsilon"])
-    step = h["lr"] * g / denominator
-    if convention == "optax":
-        step = np.where(s > 0.0, step, 0.0)
-    return theta - step, {"s": s}, {"s_t": s}
+    if convention == "optax":  # a coordinate with no sum yet stays where it is
+        denominator = np.where(s > 0.0, denominator, np.inf)
+    return theta - h["lr"] * g / denominator, {"s": s}, {"s_t": s}
 
 
 _ROOT_OF_SUM_AND_EPSILON = (r"s_t = s_{t-1} + g_t^2, \quad s_0 = 0.1",

@@ -72,8 +72,8 @@ OPTIMIZER = Optimizer(
     },
     differences=(
         "Keras folds the bias corrections into α_t and adds ε to √s (the paper's ε-hat form); PyTorch "
-        "and optax add ε to the bias-corrected √ŝ. Keras's ε is PyTorch's times √(1−β2^t), so the paths differ "
-        "by about 1e-8; their default ε differ too (Keras 1e-7, PyTorch and optax 1e-8). optax is PyTorch's "
-        "Adam; it has no default α, so optviz takes PyTorch's 0.001."
+        "and optax add ε to the bias-corrected √ŝ. Keras's ε is PyTorch's times √(1−β2^t), so the paths "
+        "differ by about 1e-8; their default ε differ too (Keras 1e-7, PyTorch and optax 1e-8). optax is "
+        "PyTorch's Adam; it has no default α, so optviz takes PyTorch's 0.001."
     ),
 )

@@ -40,7 +40,8 @@ def reference(theta, g, state, t, h, convention):
     return theta, {"m": m, "s": s}, {"m_t": m, "s_t": s, r"\hat m_t": m / (1.0 - beta1**t)}
 
 
-_EPSILON_IN_THE_MAX = (r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t", r"s_t = \max(\beta_2 s_{t-1},\, |g_t| + \varepsilon)",
+_EPSILON_IN_THE_MAX = (r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",
+                       r"s_t = \max(\beta_2 s_{t-1},\, |g_t| + \varepsilon)",
                        r"\theta_t = \theta_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{s_t}")
 
 OPTIMIZER = Optimizer(

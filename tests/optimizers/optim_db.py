@@ -141,3 +141,58 @@ RECORDS = _record(
         golden=_golden((-1.1989372121971842, 1.001062787802101), (-1.0654184451495516, 1.1322337987619686)),
     ),
 )
+
+
+
+# The Adam family beyond the article's eight, and the keywords its libraries share.
+_ADAM = {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5}
+
+
+def _keras_adam(keras, h, cls="Adam", **options):
+    return getattr(keras.optimizers, cls)(**keywords(
+        h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon", weight_decay="weight_decay"),
+        **options)
+
+
+def _torch_adam(torch, p, h, cls="Adam", **options):
+    return getattr(torch.optim, cls)(p, **keywords(
+        h, lr="lr", betas=("beta1", "beta2"), eps="epsilon", weight_decay="weight_decay"), **options)
+
+
+def _optax_adam(optax, h, name="adam", **names):
+    return getattr(optax, name)(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon", **names))
+
+
+RECORDS |= _record(
+    Record(
+        "adamw",
+        keras=lambda keras, h: _keras_adam(keras, h, "AdamW"),
+        torch=lambda torch, p, h: _torch_adam(torch, p, h, "AdamW"),
+        optax=lambda optax, h: _optax_adam(optax, h, "adamw", weight_decay="weight_decay"),
+        varied={c: {**_ADAM, "weight_decay": 0.05} for c in ("keras", "torch", "optax")},
+    ),
+    Record(
+        "amsgrad",
+        keras=lambda keras, h: _keras_adam(keras, h, amsgrad=True),
+        torch=lambda torch, p, h: _torch_adam(torch, p, h, amsgrad=True),
+        optax=lambda optax, h: _optax_adam(optax, h, "amsgrad"),
+        varied={c: _ADAM for c in ("keras", "torch", "optax")},
+    ),
+    Record(
+        "nadamw",
+        optax=lambda optax, h: _optax_adam(optax, h, "nadamw", weight_decay="weight_decay"),
+        varied={"optax": {**_ADAM, "weight_decay": 0.05}},
+    ),
+    Record(
+        "adamaxw",
+        optax=lambda optax, h: _optax_adam(optax, h, "adamaxw", weight_decay="weight_decay"),
+        varied={"optax": {**_ADAM, "lr": 0.003, "weight_decay": 0.05}},
+    ),
+    Record(
+        "radam",
+        torch=lambda torch, p, h: _torch_adam(torch, p, h, "RAdam"),
+        optax=lambda optax, h: _optax_adam(optax, h, "radam", threshold="threshold"),
+        # ε = 1e-3, where PyTorch's ε (on the raw √s) and optax's (on √ŝ) part visibly
+        varied={"torch": {**_ADAM, "epsilon": 1e-3}, "optax": {**_ADAM, "epsilon": 1e-3, "threshold": 8.0}},
+    ),
+)
