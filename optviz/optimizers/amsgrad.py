@@ -10,7 +10,7 @@ import numpy as np
 
 from optviz.engine.jit import inner
 from optviz.optimizers import adam
-from optviz.optimizers._base import OPTAX, TORCH, Convention, Optimizer
+from optviz.optimizers._base import KERAS, OPTAX, Convention, Optimizer
 
 
 @inner
@@ -24,13 +24,15 @@ def rule(theta, g, s, h, c, convention):
     beta1_t, beta2_t, alpha_t = c
     m = h.beta1 * m + (1.0 - h.beta1) * g
     s = h.beta2 * s + (1.0 - h.beta2) * (g * g)
-    if convention == OPTAX:
+    if convention == OPTAX:  # the largest bias-corrected ŝ
         s_max = max(s_max, s / (1.0 - beta2_t))
-        return theta - h.lr * (m / (1.0 - beta1_t) / (np.sqrt(s_max) + h.epsilon)), (m, s, s_max)
-    s_max = max(s_max, s)
-    if convention == TORCH:
-        return theta - h.lr * (m / (1.0 - beta1_t)) / (np.sqrt(s_max / (1.0 - beta2_t)) + h.epsilon), (m, s, s_max)
-    return theta - alpha_t * m / (np.sqrt(s_max) + h.epsilon), (m, s, s_max)
+        s_max_hat = s_max
+    else:  # the largest raw s, corrected where it is used
+        s_max = max(s_max, s)
+        s_max_hat = s_max / (1.0 - beta2_t)
+    if convention == KERAS:
+        return theta - alpha_t * m / (np.sqrt(s_max) + h.epsilon), (m, s, s_max)
+    return theta - h.lr * (m / (1.0 - beta1_t)) / (np.sqrt(s_max_hat) + h.epsilon), (m, s, s_max)
 
 
 def reference(theta, g, state, t, h, convention):

@@ -105,7 +105,7 @@ RECORDS = _record(
         # At α = 0.002 this path bounces across the valley and turns a 1-ulp change of the start into 1e-3
         # by step 150; optax's 1/√ (XLA's rsqrt, within an ulp but not correctly rounded) rounds
         # differently from √ then ÷, so the optax run takes α = 0.001, where the path is smooth.
-        varied={"keras": {"lr": 0.002, "rho": 0.8, "epsilon": 1e-5}, "torch": {"lr": 0.002, "rho": 0.8, "epsilon": 1e-5},
+        varied={**{c: {"lr": 0.002, "rho": 0.8, "epsilon": 1e-5} for c in ("keras", "torch")},
                 "optax": {"lr": 0.001, "rho": 0.8, "epsilon": 1e-5}},
         bowl_lr=0.005,  # no bias correction: it keeps taking steps of about α near the minimum
         golden=_golden((-1.1968377223398656, 1.0031622776599642), (-0.9968204953971583, 1.0020203556499612)),
@@ -141,7 +141,6 @@ RECORDS = _record(
         golden=_golden((-1.1989372121971842, 1.001062787802101), (-1.0654184451495516, 1.1322337987619686)),
     ),
 )
-
 
 
 # The Adam family beyond the article's eight, and the keywords its libraries share.
