@@ -19,8 +19,8 @@ def initial(h):
 
 @inner
 def advance(h, c):
-    """The step t, β1^t, β2^t, ρ_t and the rectification r_t (not a number while ρ_t < 4, where
-    it is not used)."""
+    """The step t, β1^t, β2^t, ρ_t and the rectification r_t, which is not a number while
+    2 < ρ_t < 4: a threshold below 4 makes those steps NaN, in optax as here."""
     t, beta1_t, beta2_t = c[0] + 1.0, c[1] * h.beta1, c[2] * h.beta2
     rho_inf = 2.0 / (1.0 - h.beta2) - 1.0
     rho_t = rho_inf - 2.0 * t * beta2_t / (1.0 - beta2_t)
