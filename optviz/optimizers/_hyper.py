@@ -81,8 +81,15 @@ HYPERS = {h.name: h for h in (
                    step=0.01, quiet=True),
     HyperParameter("momentum_decay", r"\psi", "speed of Nadam's momentum warm-up", 0.0, 100.0, (0.0, 10.0),
                    step=0.001, quiet=True),
-    _small("weight_decay", r"\lambda", "weight decay: pulls θ toward 0 (decoupled from the step, or added to "
-           "the gradient where the library does so)", high=10.0, quiet=True),
+    HyperParameter("weight_decay", r"\lambda",
+                   "weight decay: each step also pulls θ toward 0 by αλθ, decoupled from the gradient's scaling "
+                   "(or coupled, added to g, where the optimizer's notes say so)",
+                   0.0, 1000.0, (0.0, 1.0), scale="log", quiet=True,
+                   stops=(0.0, *(float(f"{m}e{e}") for e in range(-5, 0) for m in (1, 2, 5)), 1.0)),
+    HyperParameter("threshold", r"\rho_{\min}",
+                   "RAdam's threshold: once ρ_t (the length of the moving average of g²) reaches it, the step is "
+                   "adaptive, rectified; before, it is the bias-corrected momentum alone",
+                   0.0, 1000.0, (4.0, 50.0), step=0.5, quiet=True),
     _decay("lion_beta1", r"\beta_1", "Lion: the momentum's share in the step's direction sign(β₁m + (1−β₁)g)"),
     _decay("lion_beta2", r"\beta_2", "Lion: decay of the momentum m"),
     HyperParameter("lr_power", "p", "FTRL: the power of the accumulator in the step, α/s^(−p) (0: a fixed step)",

@@ -1,35 +1,38 @@
 """Nadam (Dozat, 2016): Adam with Nesterov's look-ahead folded into the first moment.
 
 Its momentum warms up along μ_t = β1 (1 − ½·0.96^(ψt)); Keras fixes ψ = 1, PyTorch defaults
-ψ = 0.004, which is the biggest difference between the two libraries' optimizers.
+ψ = 0.004, which is the biggest difference between the two libraries' optimizers. optax has no
+warm-up: μ_t = β1 throughout, the limit of a fast one.
 """
 
 import numpy as np
 
 from optviz.engine.jit import inner
-from optviz.optimizers._base import Convention, Optimizer
+from optviz.optimizers._base import OPTAX, Convention, Optimizer
 
 
 @inner
 def initial(h):
     """The clock starts with d = 0.96^ψ, a constant computed once per run."""
-    return (0.0, 0.0), (1.0, 1.0, 1.0, 0.96**h.momentum_decay)
+    return (0.0, 0.0), (1.0, 1.0, 1.0, 0.96**h.momentum_decay, 1.0)
 
 
 @inner
 def advance(h, c):
-    beta2_t, decay_t, mu_product, decay = c
+    beta2_t, decay_t, mu_product, decay, beta1_t = c
     decay_t = decay_t * decay
     mu_t = h.beta1 * (1.0 - 0.5 * decay_t)
-    return beta2_t * h.beta2, decay_t, mu_product * mu_t, decay
+    return beta2_t * h.beta2, decay_t, mu_product * mu_t, decay, beta1_t * h.beta1
 
 
 @inner
 def rule(theta, g, s, h, c, convention):
     m, s = s
-    beta2_t, decay_t, mu_product, decay = c
+    beta2_t, decay_t, mu_product, decay, beta1_t = c
     mu_t = h.beta1 * (1.0 - 0.5 * decay_t)
     mu_next = h.beta1 * (1.0 - 0.5 * decay_t * decay)
+    if convention == OPTAX:  # no warm-up
+        mu_t, mu_next, mu_product = h.beta1, h.beta1, beta1_t
     m = h.beta1 * m + (1.0 - h.beta1) * g
     s = h.beta2 * s + (1.0 - h.beta2) * (g * g)
     m_hat = mu_next * m / (1.0 - mu_product * mu_next) + (1.0 - mu_t) * g / (1.0 - mu_product)
@@ -38,10 +41,14 @@ def rule(theta, g, s, h, c, convention):
 
 
 def reference(theta, g, state, t, h, convention):
-    beta1, beta2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
-    mu_t = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
-    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-    mu_product = state.get("mu_product", 1.0) * mu_t
+    beta1, beta2 = h["beta1"], h["beta2"]
+    if convention == "optax":
+        mu_t, mu_next, mu_product = beta1, beta1, beta1**t
+    else:
+        psi = h["momentum_decay"]
+        mu_t = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        mu_product = state.get("mu_product", 1.0) * mu_t
     m = beta1 * state.get("m", 0.0) + (1.0 - beta1) * g
     s = beta2 * state.get("s", 0.0) + (1.0 - beta2) * (g * g)
     m_hat = mu_next * m / (1.0 - mu_product * mu_next) + (1.0 - mu_t) * g / (1.0 - mu_product)
@@ -64,7 +71,7 @@ OPTIMIZER = Optimizer(
     article=8,
     hyper=("lr", "beta1", "beta2", "epsilon", "momentum_decay"),
     slots=("m", "s"),
-    clock=("beta2_t", "decay_t", "mu_product", "decay"),
+    clock=("beta2_t", "decay_t", "mu_product", "decay", "beta1_t"),
     rule=rule,
     initial=initial,
     advance=advance,
@@ -78,10 +85,14 @@ OPTIMIZER = Optimizer(
                             "torch.optim.NAdam()",
                             (r"\mu_t = \beta_1\left(1 - \tfrac12\, 0.96^{\psi t}\right), \quad \Pi_t = \Pi_{t-1}\, \mu_t",
                              *_UPDATE)),
+        "optax": Convention({"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}, "optax.nadam()",
+                            (r"\mu_t = \beta_1, \quad \Pi_t = \beta_1^t", *_UPDATE)),
     },
     differences=(
         "Same formula; the momentum schedule differs: Keras warms μ up with 0.96^t (ψ = 1, μ ≈ 0.89 "
         "by step 100), PyTorch with 0.96^(0.004t) (μ still ≈ 0.52 at step 1000). PyTorch with "
-        "momentum_decay = 1 reproduces Keras. PyTorch's default α is 0.002."
+        "momentum_decay = 1 reproduces Keras. optax (Adam with nesterov=True) has no warm-up at all: "
+        "μ = β1 from the first step, so its first steps lean on m more than either; it has no ψ and no "
+        "default α, so optviz takes PyTorch's 0.002, and its ε is 1e-8 like PyTorch's."
     ),
 )

@@ -113,7 +113,9 @@ RECORDS = _record(
             h, learning_rate="lr", initial_accumulator_value="initial_accumulator", epsilon="epsilon")),
         torch=lambda torch, p, h: torch.optim.Adagrad(p, **keywords(
             h, lr="lr", initial_accumulator_value="initial_accumulator", eps="epsilon")),
-        varied={c: {"lr": 0.02, "initial_accumulator": 0.3, "epsilon": 1e-5} for c in ("keras", "torch")},
+        optax=lambda optax, h: optax.adagrad(**keywords(
+            h, learning_rate="lr", initial_accumulator_value="initial_accumulator", eps="epsilon")),
+        varied={c: {"lr": 0.02, "initial_accumulator": 0.3, "epsilon": 1e-5} for c in ("keras", "torch", "optax")},
         bowl_lr=0.5,
         golden=_golden((-1.199000001075653, 1.0009999935434446), (-1.1685320274256683, 1.0315854469121586)),
     ),
@@ -121,7 +123,12 @@ RECORDS = _record(
         "rmsprop",
         keras=lambda keras, h: keras.optimizers.RMSprop(**keywords(h, learning_rate="lr", rho="rho", epsilon="epsilon")),
         torch=lambda torch, p, h: torch.optim.RMSprop(p, **keywords(h, lr="lr", alpha="rho", eps="epsilon")),
-        varied={c: {"lr": 0.002, "rho": 0.8, "epsilon": 1e-5} for c in ("keras", "torch")},
+        optax=lambda optax, h: optax.rmsprop(**keywords(h, learning_rate="lr", decay="rho", eps="epsilon")),
+        # At α = 0.002 this path bounces across the valley and turns a 1-ulp change of the start into 1e-3
+        # by step 150; optax's 1/√ (XLA's rsqrt, within an ulp but not correctly rounded) rounds
+        # differently from √ then ÷, so the optax run takes α = 0.001, where the path is smooth.
+        varied={**{c: {"lr": 0.002, "rho": 0.8, "epsilon": 1e-5} for c in ("keras", "torch")},
+                "optax": {"lr": 0.001, "rho": 0.8, "epsilon": 1e-5}},
         bowl_lr=0.005,  # no bias correction: it keeps taking steps of about α near the minimum
         golden=_golden((-1.1968377223398656, 1.0031622776599642), (-0.9968204953971583, 1.0020203556499612)),
     ),
@@ -130,7 +137,8 @@ RECORDS = _record(
         keras=lambda keras, h: keras.optimizers.Adam(**keywords(
             h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon")),
         torch=lambda torch, p, h: torch.optim.Adam(p, **keywords(h, lr="lr", betas=("beta1", "beta2"), eps="epsilon")),
-        varied={c: {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5} for c in ("keras", "torch")},
+        optax=lambda optax, h: optax.adam(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon")),
+        varied={c: {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5} for c in ("keras", "torch", "optax")},
         golden=_golden((-1.1990000000146672, 1.000999999964065), (-1.0645130044394426, 1.1325075357957477)),
     ),
     Record(
@@ -138,7 +146,8 @@ RECORDS = _record(
         keras=lambda keras, h: keras.optimizers.Adamax(**keywords(
             h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon")),
         torch=lambda torch, p, h: torch.optim.Adamax(p, **keywords(h, lr="lr", betas=("beta1", "beta2"), eps="epsilon")),
-        varied={c: {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5} for c in ("keras", "torch")},
+        optax=lambda optax, h: optax.adamax(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon")),
+        varied={c: {"lr": 0.003, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5} for c in ("keras", "torch", "optax")},
         golden=_golden((-1.1990000000004637, 1.0009999999988637), (-1.0741982703946258, 1.1275192248205168)),
     ),
     Record(
@@ -147,8 +156,10 @@ RECORDS = _record(
             h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon")),
         torch=lambda torch, p, h: torch.optim.NAdam(p, **keywords(
             h, lr="lr", betas=("beta1", "beta2"), eps="epsilon", momentum_decay="momentum_decay")),
+        optax=lambda optax, h: optax.nadam(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon")),
         varied={"keras": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5},
-                "torch": {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5, "momentum_decay": 0.01}},
+                "torch": {"lr": 0.003, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5, "momentum_decay": 0.01},
+                "optax": {"lr": 0.003, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5}},
         golden=_golden((-1.1989372121971842, 1.001062787802101), (-1.0654184451495516, 1.1322337987619686)),
     ),
     Record(
@@ -294,5 +305,59 @@ RECORDS = _record(
         optax=lambda optax, h: optax.contrib.madgrad(**keywords(
             h, learning_rate="lr", momentum="momentum", eps="epsilon", weight_decay="weight_decay")),
         varied={c: {"lr": 0.002, "momentum": 0.8, "epsilon": 1e-4, "weight_decay": 0.01} for c in ("torch", "optax")},
+    ),
+)
+
+
+# The Adam family beyond the article's eight, and the keywords its libraries share.
+_ADAM = {"lr": 0.002, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-5}
+
+
+def _keras_adam(keras, h, cls="Adam", **options):
+    return getattr(keras.optimizers, cls)(**keywords(
+        h, learning_rate="lr", beta_1="beta1", beta_2="beta2", epsilon="epsilon", weight_decay="weight_decay"),
+        **options)
+
+
+def _torch_adam(torch, p, h, cls="Adam", **options):
+    return getattr(torch.optim, cls)(p, **keywords(
+        h, lr="lr", betas=("beta1", "beta2"), eps="epsilon", weight_decay="weight_decay"), **options)
+
+
+def _optax_adam(optax, h, name="adam", **names):
+    return getattr(optax, name)(**keywords(h, learning_rate="lr", b1="beta1", b2="beta2", eps="epsilon", **names))
+
+
+RECORDS |= _record(
+    Record(
+        "adamw",
+        keras=lambda keras, h: _keras_adam(keras, h, "AdamW"),
+        torch=lambda torch, p, h: _torch_adam(torch, p, h, "AdamW"),
+        optax=lambda optax, h: _optax_adam(optax, h, "adamw", weight_decay="weight_decay"),
+        varied={c: {**_ADAM, "weight_decay": 0.05} for c in ("keras", "torch", "optax")},
+    ),
+    Record(
+        "amsgrad",
+        keras=lambda keras, h: _keras_adam(keras, h, amsgrad=True),
+        torch=lambda torch, p, h: _torch_adam(torch, p, h, amsgrad=True),
+        optax=lambda optax, h: _optax_adam(optax, h, "amsgrad"),
+        varied={c: _ADAM for c in ("keras", "torch", "optax")},
+    ),
+    Record(
+        "nadamw",
+        optax=lambda optax, h: _optax_adam(optax, h, "nadamw", weight_decay="weight_decay"),
+        varied={"optax": {**_ADAM, "weight_decay": 0.05}},
+    ),
+    Record(
+        "adamaxw",
+        optax=lambda optax, h: _optax_adam(optax, h, "adamaxw", weight_decay="weight_decay"),
+        varied={"optax": {**_ADAM, "lr": 0.003, "weight_decay": 0.05}},
+    ),
+    Record(
+        "radam",
+        torch=lambda torch, p, h: _torch_adam(torch, p, h, "RAdam"),
+        optax=lambda optax, h: _optax_adam(optax, h, "radam", threshold="threshold"),
+        # ε = 1e-3, where PyTorch's ε (on the raw √s) and optax's (on √ŝ) part visibly
+        varied={"torch": {**_ADAM, "epsilon": 1e-3}, "optax": {**_ADAM, "epsilon": 1e-3, "threshold": 8.0}},
     ),
 )

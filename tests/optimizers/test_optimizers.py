@@ -202,3 +202,14 @@ def test_defaults_follow_the_convention():
 def test_bad_input_is_refused_with_what_is_allowed(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_optax_adagrad_leaves_a_coordinate_with_no_sum_in_place():
+    """With s₀ = 0 and ε = 0, a coordinate whose gradient has always been 0 has nothing to divide
+    by: optax does not move it (Keras and PyTorch divide 0 by 0)."""
+    hyper, start = {"lr": 0.1, "initial_accumulator": 0.0, "epsilon": 0.0}, (0.0, 1.0)
+    expected = library_path("optax", RECORDS["adagrad"].optax, hyper, "bowl", start, 20)
+    assert np.isfinite(expected).all() and (expected[:, 0] == 0.0).all()
+    t = optviz.trace("bowl", "adagrad", start=start, steps=20, convention="optax", **hyper)
+    np.testing.assert_allclose(t.path, expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(reference_trace("bowl", "adagrad", start, 20, "optax", **hyper), expected, rtol=1e-12)
