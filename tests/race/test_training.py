@@ -218,7 +218,7 @@ def test_a_blas_that_went_back_to_more_threads_is_held_to_one_again_by_the_next_
     ({"optimizers": ()}, f"1 to {MAX_OPTIMIZERS} optimizers"),
     ({"optimizers": ("sgd",) * (MAX_OPTIMIZERS + 1)}, f"1 to {MAX_OPTIMIZERS} optimizers"),
     ({"optimizers": ("adam", "adam")}, "may not repeat, got adam"),
-    ({"optimizers": ("adamw",)}, "unknown optimizer 'adamw'; choose one of: sgd"),
+    ({"optimizers": ("adamm",)}, "unknown optimizer 'adamm'; choose one of: sgd"),
     ({"optimizers": "adam"}, "optimizers must be a list of names"),
     ({"epochs": 0}, "epochs=0 is outside the allowed range [1, 50]"),
     ({"epochs": MAX_EPOCHS + 1}, "epochs=51 is outside"),
