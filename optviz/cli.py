@@ -185,6 +185,19 @@ def _hyper_flags(command, help: str) -> None:
         command.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float, help=help)
 
 
+def _optimizers(args) -> int:
+    """The registry, one optimizer a paragraph: what it is, its hyper-parameters, each library's call."""
+    for name, entry in OPTIMIZERS.items():
+        if args.name and name not in args.name:
+            continue
+        print(f"{name}: {entry.title} ({entry.year})")
+        print(f"  takes {', '.join(entry.hyper)}; state {', '.join(entry.slots) or 'none'}")
+        for convention, spec in entry.conventions.items():
+            defaults = ", ".join(f"{key}={value:g}" for key, value in spec.defaults.items())
+            print(f"  {convention:<6} {spec.call}: {defaults}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     import surfaces
 
@@ -201,7 +214,11 @@ def parser() -> argparse.ArgumentParser:
     trace.add_argument("--json", action="store_true", help="print the whole trace as JSON")
     trace.set_defaults(run=_trace)
 
-    bench = commands.add_parser("bench", help="measure the kernels against plain NumPy and torch.optim")
+    listing = commands.add_parser("optimizers", help="list the optimizers, their hyper-parameters and libraries")
+    listing.add_argument("name", nargs="*", help="only these (default: all)")
+    listing.set_defaults(run=_optimizers)
+
+    bench = commands.add_parser("bench", help="measure the kernels against NumPy, JAX + optax and torch.optim")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     bench.add_argument("--mlp", action="store_true", help="the training race's MLP against PyTorch instead")
     bench.set_defaults(run=_bench)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import optviz
+
 from optviz.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,3 +147,14 @@ def test_train_json_refuses_a_file_it_may_not_write_before_the_race(tmp_path, un
     assert done.returncode == 2 and f"error: cannot write {kept} (Permission denied)" in done.stderr
     assert "training" not in done.stdout
     assert kept.read_text() == "the old curves" and sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
+
+
+def test_optimizers_lists_every_registry_entry_with_each_library_call(capsys):
+    assert main(["optimizers"]) == 0
+    listed = capsys.readouterr().out
+    for name, entry in optviz.OPTIMIZERS.items():
+        assert f"{name}: {entry.title}" in listed
+        for spec in entry.conventions.values():
+            assert spec.call in listed
+    assert main(["optimizers", "ftrl"]) == 0
+    assert capsys.readouterr().out.startswith("ftrl: FTRL")
