@@ -28,7 +28,7 @@ import numpy as np
 
 from optviz.race import data as datasets
 from optviz.race.mlp import CLASSES, HIDDEN, INPUTS, MLP
-from optviz.optimizers import OPTIMIZERS
+from optviz.optimizers import ARTICLE
 from optviz.race.training import RaceConfig, one_blas_thread, run_race
 
 ARTICLE_TRAIN, ARTICLE_VAL, ARTICLE_EPOCHS, BATCH = 55_000, 5_000, 20, 32
@@ -113,7 +113,7 @@ def _torch_or_none():
 def main(quick=False):
     steps, rounds = (30, 3) if quick else (200, 5)
     torch = _torch_or_none()
-    everyone = tuple(OPTIMIZERS)
+    everyone = ARTICLE
     variants = {"optviz, 1 model, Adam": _optviz_steps(("adam",), steps),
                 "optviz, race of 8": _optviz_steps(everyone, steps)}
     if torch is not None:
@@ -150,14 +150,13 @@ def main(quick=False):
 
 
 def _evaluation_seconds(rounds):
-    """Median seconds to evaluate 8 models on the article's 5,000 validation images."""
+    """Median seconds to evaluate the race's 8 networks on the article's 5,000 validation images."""
     split = random_split(0, ARTICLE_VAL)
-    model = MLP()
+    stack = MLP(copies=len(ARTICLE))
     seconds = []
     for _ in range(rounds):
         began = time.perf_counter()
-        for _ in range(len(OPTIMIZERS)):
-            model.evaluate(split.x_val, split.y_val)
+        stack.evaluate(split.x_val, split.y_val)
         seconds.append(time.perf_counter() - began)
     return statistics.median(seconds)
 
@@ -206,15 +205,14 @@ def _flat(weights):
 
 
 def _optviz_steps_from(name, weights, split, steps):
-    """optviz's race step (its _Runner) from the given weights over the first ``steps`` minibatches."""
-    from optviz.race.training import _Runner
+    """optviz's race step (its _train) from the given weights over the first ``steps`` minibatches."""
+    from optviz.race.training import _Runner, _train
 
-    model = MLP()
-    model.params[:] = weights
-    runner = _Runner(name, model, RaceConfig().hyper_for(name), False, steps)
+    network = MLP.of(weights[None].copy())
+    runner = _Runner(name, RaceConfig().hyper_for(name), False, steps, weights.size)
     for k in range(steps):
-        runner.step(split.x_train[k * BATCH:(k + 1) * BATCH], split.y_train[k * BATCH:(k + 1) * BATCH])
-    return model.params
+        _train(network, [runner], split.x_train[k * BATCH:(k + 1) * BATCH], split.y_train[k * BATCH:(k + 1) * BATCH])
+    return network.params[0]
 
 
 def lockstep(split, steps):
@@ -224,7 +222,7 @@ def lockstep(split, steps):
     print(f"\nlockstep: Keras's initial weights (seed 0) copied into optviz, the first {steps} minibatches "
           f"of {BATCH} in order")
     print(f"{'optimizer':10} {'max |Δθ|':>10} {'mean |Δθ|':>10}   {'optviz vs itself nudged by 1e-6: max':>38}")
-    for name in OPTIMIZERS:
+    for name in ARTICLE:
         model = keras_model(name, seed=0)
         start = _flat(model.get_weights())
         nudge = np.random.default_rng(0).standard_normal(start.size).astype(np.float32) * np.float32(1e-6)
@@ -247,33 +245,33 @@ def fidelity(directory, epochs, seeds, lockstep_steps=0):
         raise SystemExit("torch is not installed: Keras cannot run here")
     split = datasets.split(datasets.load(directory, download=False))
     print(f"data: {split!r}; {epochs} epochs; seeds {list(seeds)}; load average {os.getloadavg()[0]:.2f}", flush=True)
-    ours = {name: [] for name in OPTIMIZERS}
-    theirs = {name: [] for name in OPTIMIZERS}
+    ours = {name: [] for name in ARTICLE}
+    theirs = {name: [] for name in ARTICLE}
     one_blas_thread()
     if lockstep_steps:
         lockstep(split, lockstep_steps)
     for seed in seeds:
         began = time.perf_counter()
         results = run_race(RaceConfig(epochs=epochs, seed=seed), split)
-        for name in OPTIMIZERS:
+        for name in ARTICLE:
             ours[name].append(results[name].val_accuracy)
         print(f"optviz seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
     for seed in seeds:
-        for name in OPTIMIZERS:
+        for name in ARTICLE:
             began = time.perf_counter()
             theirs[name].append(keras_history(name, split, epochs, seed))
             print(f"keras {name} seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
     print("\nvalidation accuracy after each epoch, mean over seeds [min–max], and optviz − Keras")
     print(f"{'optimizer':10} {'epoch':>5} {'optviz':>21} {'keras':>21} {'diff':>7}")
-    for name in OPTIMIZERS:
+    for name in ARTICLE:
         for epoch in range(epochs):
             a = [run[epoch] for run in ours[name]]
             b = [run[epoch] for run in theirs[name]]
             print(f"{name:10} {epoch + 1:5} {_spread(a):>21} {_spread(b):>21} {np.mean(a) - np.mean(b):+7.4f}")
     noise = [max(run[e] for run in runs[name]) - min(run[e] for run in runs[name])
-             for runs in (ours, theirs) for name in OPTIMIZERS for e in range(epochs)]
+             for runs in (ours, theirs) for name in ARTICLE for e in range(epochs)]
     gaps = [abs(np.mean([r[e] for r in ours[n]]) - np.mean([r[e] for r in theirs[n]]))
-            for n in OPTIMIZERS for e in range(epochs)]
+            for n in ARTICLE for e in range(epochs)]
     print(f"\nseed-to-seed spread (max − min) within one library: median {np.median(noise):.4f}, max {max(noise):.4f}")
     print(f"|optviz mean − Keras mean|: median {np.median(gaps):.4f}, max {max(gaps):.4f}")
 

@@ -5,13 +5,20 @@ from the same initial weights, and every epoch one shuffle of the training set, 
 seed, feeds the same minibatches to all of them in the same order. So the curves differ only by
 the optimizers, and a run is reproducible from its :class:`RaceConfig` alone.
 
+The copies train together, as one stack (``MLP(copies=…)``): one pass of NumPy calls computes
+every network's loss and gradient, and each optimizer then steps its own network's flat vector
+with the engine's kernel. A network in a stack gets exactly the numbers it would get alone, so a
+run's results are the same whoever it races beside, and stay the same after a neighbour
+diverges and leaves the stack.
+
 What is measured, as Keras reports it in ``model.fit``'s history:
 
 * ``loss`` and ``accuracy``: the mean over the epoch's minibatches, each computed just before the
   step it feeds (so with weights that change during the epoch), weighted by the batch sizes;
 * ``val_loss`` and ``val_accuracy``: the whole validation set, after the epoch;
-* ``seconds``: the wall time this optimizer's own work took in that epoch (its steps and its
-  evaluation; the minibatch gather shared by all is not counted).
+* ``seconds``: the wall time this optimizer's work took in that epoch: its optimizer steps, and
+  its share of the passes through the stack (forward, backward, evaluation), which cost the same
+  for every network in it (the minibatch gather shared by all is not counted).
 
 A run whose loss becomes NaN or inf has diverged: it is marked at its step and stops, and the
 others go on. ``diverged_at`` = t means the weights after t steps give a non-finite loss (on the
@@ -234,20 +241,21 @@ def _whole(name, value, low, high) -> int:
 
 
 class _Runner:
-    """One optimizer in the race: its model, its optimizer state, and its current epoch's sums.
+    """One optimizer in the race: its optimizer state and its current epoch's sums.
 
-    Each method returns the record it produced; run_race folds the records into its results
-    (:meth:`RunResult.add`) and passes them to ``on_event``.
+    Its network is a row of the race's stack (see :func:`_train`), handed to each :meth:`step`
+    with its gradient. Each method returns the record it produced; run_race folds the records into
+    its results (:meth:`RunResult.add`) and passes them to ``on_event``.
     """
 
-    def __init__(self, name, model, hyper, convention, steps_per_epoch):
-        self.name, self.model, self.convention, self.steps_per_epoch = name, model, convention, steps_per_epoch
-        entry, single = get(name), model.dtype == np.float32
+    def __init__(self, name, hyper, convention, steps_per_epoch, size, dtype=np.float32):
+        self.name, self.convention, self.steps_per_epoch = name, convention, steps_per_epoch
+        entry, dtype = get(name), np.dtype(dtype)
         # The hyper-parameters in the order the rule reads them, in the weights' precision.
-        self.hyper = tuple(model.dtype.type(hyper.get(key, 0.0)) for key in entry.hyper)
-        self.apply = kernels.apply(name, single)
-        self.slots = np.empty((len(entry.slots), model.params.size), model.dtype)
-        self.clock = np.empty(len(entry.clock), model.dtype)
+        self.hyper = tuple(dtype.type(hyper.get(key, 0.0)) for key in entry.hyper)
+        self.apply = kernels.apply(name, dtype == np.float32)
+        self.slots = np.empty((len(entry.slots), size), dtype)
+        self.clock = np.empty(len(entry.clock), dtype)
         kernels.start(name)(self.hyper, self.slots, self.clock)
         self.diverged_at = None
         self.steps = 0
@@ -257,19 +265,21 @@ class _Runner:
     def _start_epoch(self):
         self.loss_sum, self.correct, self.seen, self.seconds = 0.0, 0, 0, 0.0
 
-    def step(self, x, y) -> bool:
-        """Train on one minibatch; False, with nothing applied, if the loss is no longer finite."""
+    def step(self, params, grads, loss_sum, correct, n, seconds=0.0) -> bool:
+        """Count a minibatch of n whose loss and gradient ``grads`` were computed at ``params``, and
+        step; False, with nothing applied, if the loss is not finite. ``seconds``: this run's share
+        of the time that took."""
         began = time.perf_counter()
-        loss_sum, correct = self.model.loss_and_gradient(x, y)
+        loss_sum = float(loss_sum)
         finite = math.isfinite(loss_sum)
         if finite:
-            self.apply(self.convention, self.hyper, self.model.params, self.model.grads, self.slots, self.clock)
+            self.apply(self.convention, self.hyper, params, grads, self.slots, self.clock)
             self.steps += 1
             self.loss_sum += loss_sum
-            self.correct += correct
-            self.seen += len(y)
-            self.window.append(loss_sum / len(y))
-        self.seconds += time.perf_counter() - began
+            self.correct += int(correct)
+            self.seen += n
+            self.window.append(loss_sum / n)
+        self.seconds += seconds + time.perf_counter() - began
         return finite
 
     def live_point(self) -> dict:
@@ -283,18 +293,44 @@ class _Runner:
         self.diverged_at = self.steps
         return {"kind": "diverged", "step": self.steps, "epoch_position": self.steps / self.steps_per_epoch}
 
-    def finish_epoch(self, epoch, x_val, y_val) -> dict:
-        """Evaluate on the validation set and record the epoch, or diverge if its loss is not finite."""
-        began = time.perf_counter()
-        val_loss, val_accuracy = self.model.evaluate(x_val, y_val)
-        self.seconds += time.perf_counter() - began
+    def finish_epoch(self, epoch, val_loss, val_accuracy, seconds) -> dict:
+        """Record the epoch from its validation loss and accuracy (``seconds``: this run's share of
+        the time they took), or diverge if the loss is not finite."""
+        self.seconds += seconds
         if not math.isfinite(val_loss):
             return self.diverge()
         record = {"kind": "epoch", "epoch": epoch, "loss": self.loss_sum / self.seen,
-                  "accuracy": self.correct / self.seen, "val_loss": val_loss, "val_accuracy": val_accuracy,
-                  "seconds": self.seconds}
+                  "accuracy": self.correct / self.seen, "val_loss": float(val_loss),
+                  "val_accuracy": float(val_accuracy), "seconds": self.seconds}
         self._start_epoch()
         return record
+
+
+def _train(stack, runners, x, y) -> list:
+    """One minibatch for every runner, whose networks are the rows of ``stack`` in order: the
+    forward and backward passes of all of them at once, then each one's optimizer step. Returns the
+    runners whose loss was not finite (nothing was applied to them)."""
+    began = time.perf_counter()
+    loss_sums, corrects = stack.loss_and_gradient(x, y)
+    share = (time.perf_counter() - began) / len(runners)
+    return [runner for runner, params, grads, loss_sum, correct
+            in zip(runners, stack.params, stack.grads, loss_sums, corrects)
+            if not runner.step(params, grads, loss_sum, correct, len(y), share)]
+
+
+def _without(stack, runners, gone) -> tuple:
+    """The stack and the runners that go on once ``gone`` have left the race (diverged), so that
+    no later pass computes their networks."""
+    keep = [i for i, runner in enumerate(runners) if runner not in gone]
+    return MLP.of(stack.params[keep], stack.hidden), [runners[i] for i in keep]
+
+
+def _evaluate(stack, runners, epoch, x, y) -> list:
+    """The epoch's records of every runner (networks as in :func:`_train`) on the validation set."""
+    began = time.perf_counter()
+    losses, accuracies = stack.evaluate(x, y)
+    share = (time.perf_counter() - began) / len(runners)
+    return [runner.finish_epoch(epoch, loss, accuracy, share) for runner, loss, accuracy in zip(runners, losses, accuracies)]
 
 
 #: The curves a run records once per finished epoch, as Keras's ``model.fit`` history names them.
@@ -399,29 +435,38 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
         steps_per_epoch = math.ceil(n / config.batch_size)
         smooth_every = max(1, min(SMOOTH_EVERY, steps_per_epoch // 8))
         weights_seed, shuffle_seed = np.random.SeedSequence(config.seed).spawn(2)
-        runners = [_Runner(name, MLP(config.hidden, weights_seed), config.hyper_for(name),
-                           check_convention(get(name).convention_for(config.convention)), steps_per_epoch)
+        # Every optimizer's network, from the same initial weights, as one stack (see optviz.race.mlp):
+        # row i is runners[i]'s, and a run that diverges leaves the stack.
+        stack = MLP(config.hidden, weights_seed, copies=len(config.optimizers))
+        runners = [_Runner(name, config.hyper_for(name), check_convention(get(name).convention_for(config.convention)),
+                           steps_per_epoch, stack.params.shape[-1])
                    for name in config.optimizers]
         one_blas_thread()  # now that the runners' kernels are loaded, and any BLAS they brought
         shuffle = np.random.default_rng(shuffle_seed)
         batch = np.empty((config.batch_size, split.x_train.shape[1]), np.float32)
+
         for epoch in range(1, config.epochs + 1):
             order = shuffle.permutation(n)
             for first in range(0, n, config.batch_size):
-                live = [runner for runner in runners if runner.diverged_at is None]
-                if not live or should_stop():
+                if not runners or should_stop():
                     return results
                 chosen = order[first:first + config.batch_size]
                 x = np.take(split.x_train, chosen, axis=0, out=batch[:len(chosen)])
-                y = split.y_train[chosen]
-                for runner in live:
-                    if not runner.step(x, y):
+                diverged = _train(stack, runners, x, split.y_train[chosen])
+                for runner in runners:
+                    if runner in diverged:
                         record(runner, runner.diverge())
                     elif runner.steps % smooth_every == 0:
                         record(runner, runner.live_point())
-            for runner in runners:
-                if runner.diverged_at is None:
-                    record(runner, runner.finish_epoch(epoch, split.x_val, split.y_val))
+                if diverged:
+                    stack, runners = _without(stack, runners, diverged)
+            if runners:
+                records = _evaluate(stack, runners, epoch, split.x_val, split.y_val)
+                for runner, what in zip(runners, records):
+                    record(runner, what)
+                diverged = [runner for runner, what in zip(runners, records) if what["kind"] == "diverged"]
+                if diverged:
+                    stack, runners = _without(stack, runners, diverged)
         return results
 
 

@@ -103,3 +103,44 @@ def test_the_forward_pass_is_relu_dense_in_plain_numpy():
         z = h @ dense.W + dense.b
         h = np.maximum(z, 0)
     np.testing.assert_allclose(model.forward(x), z, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("hidden, n", [((300, 100), 32), ((7, 5, 3), 5), ((16,), 1)])
+def test_a_stack_gives_each_network_exactly_what_it_gets_alone(hidden, n):
+    """The same numbers, bit for bit: forward, loss, gradient and evaluation, whatever the stack's size."""
+    rng = np.random.default_rng(0)
+    stack = MLP(hidden, seed=0, copies=4)
+    stack.params += rng.normal(0, 0.05, stack.params.shape).astype(np.float32)  # four different networks
+    x, y = small_batch(n, dtype=np.float32)
+    loss_sums, corrects = stack.loss_and_gradient(x, y)
+    logits = stack.forward(x).copy()
+    losses, accuracies = stack.evaluate(x, y, chunk=3)
+    assert loss_sums.shape == corrects.shape == losses.shape == accuracies.shape == (4,)
+    for k in range(4):
+        alone = MLP.of(stack.params[k].copy(), hidden)
+        assert alone.loss_and_gradient(x, y) == (loss_sums[k], corrects[k])
+        assert np.array_equal(alone.grads, stack.grads[k])
+        assert np.array_equal(alone.forward(x), logits[k])
+        assert alone.evaluate(x, y, chunk=3) == (losses[k], accuracies[k])
+    assert len({float(loss) for loss in loss_sums}) == 4  # they did differ
+
+
+def test_a_stack_starts_every_network_from_the_seeds_weights_and_its_layers_are_views():
+    stack = MLP((12, 8), seed=5, copies=3)
+    assert stack.params.shape == stack.grads.shape == (3, MLP((12, 8)).params.size)
+    assert all(np.array_equal(row, MLP((12, 8), seed=5).params) for row in stack.params)
+    for dense in stack.layers[::2]:
+        for view, vector in ((dense.W, stack.params), (dense.b, stack.params), (dense.dW, stack.grads),
+                             (dense.db, stack.grads)):
+            assert np.shares_memory(view, vector) and len(view) == 3
+    stack.layers[2].W[1] += 1  # the second network's second layer, and only it
+    assert np.array_equal(stack.params[0], stack.params[2]) and not np.array_equal(stack.params[0], stack.params[1])
+
+
+def test_of_wraps_the_vectors_in_place_and_refuses_the_wrong_size():
+    vectors = np.zeros((2, MLP((4,)).params.size), np.float32)
+    wrapped = MLP.of(vectors, (4,))
+    wrapped.layers[0].b[:] = 1
+    assert vectors[:, 784 * 4:784 * 4 + 4].sum() == 8 and wrapped.hidden == (4,)
+    with pytest.raises(ValueError, match=r"the 784-4-10 network must be 3,190 numbers, or K rows of them; got shape \(5,\)"):
+        MLP.of(np.zeros(5), (4,))

@@ -47,32 +47,37 @@ def without_seconds(results):
     return {name: {k: v for k, v in r.to_dict().items() if k != "epoch_seconds"} for name, r in results.items()}
 
 
-@pytest.mark.parametrize("name, convention", [(n, c) for n in OPTIMIZERS for c in OPTIMIZERS[n].conventions])
-def test_a_step_is_the_engine_kernel_on_the_flat_parameters(name, convention, subset):
-    """The race's step IS kernels.apply on the model's flat vector, its state carried between
-    steps; and that moves the weights as the optimizer's readable reference says."""
-    config = RaceConfig(optimizers=(name,), convention=convention)
-    hyper = config.hyper_for(name)
-    code = check_convention(convention)
-    runner = _Runner(name, MLP((16,), seed=0), hyper, code, steps_per_epoch=10)
-    twin = MLP((16,), seed=0)
-    entry = get(name)
-    row = tuple(np.float32(hyper.get(key, 0.0)) for key in entry.hyper)
-    slots, clock = np.empty((len(entry.slots), twin.params.size), np.float32), np.empty(len(entry.clock), np.float32)
-    kernels.start(name)(row, slots, clock)
-    reference, state = twin.params.astype(np.float64), {}
-    first_layer = runner.model.layers[0].W.copy()
+def test_a_step_is_the_engine_kernel_on_each_networks_flat_parameters(subset):
+    """Every optimizer of the registry in each of its conventions, all in one stack: each network
+    moves exactly as the engine's kernel moves the same network trained alone, its state carried
+    between steps, and as the optimizer's readable reference says."""
+    pairs = [(name, convention) for name in OPTIMIZERS for convention in OPTIMIZERS[name].conventions]
+    stack = MLP((16,), seed=0, copies=len(pairs))
+    runners, alone = [], []
+    for name, convention in pairs:
+        hyper, code, entry = RaceConfig(optimizers=(name,), convention=convention).hyper_for(name), \
+            check_convention(convention), get(name)
+        runners.append(_Runner(name, hyper, code, steps_per_epoch=10, size=stack.params.shape[-1]))
+        twin = MLP((16,), seed=0)
+        row = tuple(np.float32(hyper.get(key, 0.0)) for key in entry.hyper)
+        slots = np.empty((len(entry.slots), twin.params.size), np.float32)
+        clock = np.empty(len(entry.clock), np.float32)
+        kernels.start(name)(row, slots, clock)
+        alone.append((twin, hyper, row, slots, clock, twin.params.astype(np.float64), {}))
+    first_layer = stack.layers[0].W.copy()
     for t in range(1, 4):
         x, y = subset.x_train[32 * t:32 * (t + 1)], subset.y_train[32 * t:32 * (t + 1)]
-        assert runner.step(x, y)
-        twin.loss_and_gradient(x, y)
-        gradient = twin.grads.astype(np.float64)
-        kernels.apply(name)(code, row, twin.params, twin.grads, slots, clock)
-        reference, state, _ = entry.reference(reference, gradient, state, t, hyper, convention)
-        assert np.array_equal(runner.model.params, twin.params), f"step {t}"
-        np.testing.assert_allclose(runner.model.params, reference, rtol=1e-5, atol=1e-6)
-    assert runner.steps == 3
-    assert not np.array_equal(runner.model.layers[0].W, first_layer)  # the layers' views moved too
+        assert training._train(stack, runners, x, y) == []
+        for i, ((name, convention), (twin, hyper, row, slots, clock, reference, state)) in enumerate(zip(pairs, alone)):
+            twin.loss_and_gradient(x, y)
+            gradient = twin.grads.astype(np.float64)
+            kernels.apply(name)(check_convention(convention), row, twin.params, twin.grads, slots, clock)
+            reference, state, _ = get(name).reference(reference, gradient, state, t, hyper, convention)
+            alone[i] = twin, hyper, row, slots, clock, reference, state
+            assert np.array_equal(stack.params[i], twin.params), f"{name} ({convention}), step {t}"
+            np.testing.assert_allclose(stack.params[i], reference, rtol=1e-5, atol=1e-6)
+    assert [runner.steps for runner in runners] == [3] * len(pairs)
+    assert not np.array_equal(stack.layers[0].W, first_layer)  # the layers' views moved too
 
 
 def test_a_short_run_learns(subset):
@@ -112,7 +117,8 @@ def test_reproducible_from_config_and_seed(subset):
 
 def test_same_initial_weights_and_same_minibatches_for_everyone(subset):
     """Momentum with β = 0 is SGD: in one race the two curves coincide exactly, and SGD's
-    curve does not depend on who else races (the shuffles are the race's, not the optimizers')."""
+    curve does not depend on who else races (the shuffles are the race's, not the optimizers',
+    and the networks trained together get the numbers each would get alone)."""
     both = run_race(tiny(optimizers=("sgd", "momentum", "adam"), hyper={"momentum": {"momentum": 0.0}}), subset)
     alone = run_race(tiny(optimizers=("sgd",)), subset)
     assert without_seconds(both)["momentum"] == without_seconds(both)["sgd"] == without_seconds(alone)["sgd"]
@@ -134,6 +140,8 @@ def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
     assert [r for r in sgd if r["kind"] == "diverged"] == [sgd[-1]]
     assert results["sgd"].loss == []  # it diverged in its first epoch
     assert results["adam"].diverged_at is None and len(results["adam"].val_loss) == 2
+    # and Adam's run, trained beside SGD's until it diverged and alone after, is its run alone
+    assert without_seconds(results)["adam"] == without_seconds(run_race(tiny(optimizers=("adam",), epochs=2), big))["adam"]
 
 
 def test_should_stop_stops_at_once_and_keeps_the_finished_epochs(subset):
