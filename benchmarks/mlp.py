@@ -206,12 +206,13 @@ def _flat(weights):
 
 def _optviz_steps_from(name, weights, split, steps):
     """optviz's race step (its _train) from the given weights over the first ``steps`` minibatches."""
-    from optviz.race.training import _Runner, _train
+    from optviz.race.training import _catch_up, _Runner, _train
 
     network = MLP.of(weights[None].copy())
-    runner = _Runner(name, RaceConfig().hyper_for(name), False, steps, weights.size)
+    runners = [_Runner(name, RaceConfig().hyper_for(name), False, steps, weights.size)]
     for k in range(steps):
-        _train(network, [runner], split.x_train[k * BATCH:(k + 1) * BATCH], split.y_train[k * BATCH:(k + 1) * BATCH])
+        _train(network, runners, split.x_train[k * BATCH:(k + 1) * BATCH], split.y_train[k * BATCH:(k + 1) * BATCH])
+    _catch_up(network, runners)
     return network.params[0]
 
 

@@ -259,28 +259,39 @@ class _Runner:
         kernels.start(name)(self.hyper, self.slots, self.clock)
         self.diverged_at = None
         self.steps = 0
+        self.due = False  # whether the last minibatch's step is yet to be made
         self.window = []  # minibatch mean losses since the last live point
         self._start_epoch()
 
     def _start_epoch(self):
         self.loss_sum, self.correct, self.seen, self.seconds = 0.0, 0, 0, 0.0
 
-    def step(self, params, grads, loss_sum, correct, n, seconds=0.0) -> bool:
-        """Count a minibatch of n whose loss and gradient ``grads`` were computed at ``params``, and
-        step; False, with nothing applied, if the loss is not finite. ``seconds``: this run's share
-        of the time that took."""
-        began = time.perf_counter()
+    def step(self, loss_sum, correct, n, seconds=0.0) -> bool:
+        """Count a minibatch of n whose loss and gradient were just computed, its step now due (see
+        :meth:`catch_up`); False, and no step due, if the loss is not finite. ``seconds``: this
+        run's share of the time the pass took."""
         loss_sum = float(loss_sum)
-        finite = math.isfinite(loss_sum)
-        if finite:
-            self.apply(self.convention, self.hyper, params, grads, self.slots, self.clock)
+        self.due = math.isfinite(loss_sum)
+        if self.due:
             self.steps += 1
             self.loss_sum += loss_sum
             self.correct += int(correct)
             self.seen += n
             self.window.append(loss_sum / n)
-        self.seconds += seconds + time.perf_counter() - began
-        return finite
+        self.seconds += seconds
+        return self.due
+
+    def catch_up(self, params, grads) -> float:
+        """Make the step due, if any, from the gradient ``grads`` of the weights ``params``; return
+        the seconds it took."""
+        if not self.due:
+            return 0.0
+        began = time.perf_counter()
+        self.apply(self.convention, self.hyper, params, grads, self.slots, self.clock)
+        self.due = False
+        took = time.perf_counter() - began
+        self.seconds += took
+        return took
 
     def live_point(self) -> dict:
         """The mean loss of the minibatches since the last point, for the live curve."""
@@ -308,25 +319,43 @@ class _Runner:
 
 def _train(stack, runners, x, y) -> list:
     """One minibatch for every runner, whose networks are the rows of ``stack`` in order: the
-    forward and backward passes of all of them at once, then each one's optimizer step. Returns the
-    runners whose loss was not finite (nothing was applied to them)."""
-    began = time.perf_counter()
-    loss_sums, corrects = stack.loss_and_gradient(x, y)
-    share = (time.perf_counter() - began) / len(runners)
-    return [runner for runner, params, grads, loss_sum, correct
-            in zip(runners, stack.params, stack.grads, loss_sums, corrects)
-            if not runner.step(params, grads, loss_sum, correct, len(y), share)]
+    forward and backward passes of all of them at once. Returns the runners whose loss was not
+    finite.
+
+    Each optimizer's step is made late, when the weights are next read: the step due from the last
+    minibatch just before the first layer's product for this one (the ``before`` of
+    :meth:`MLP.forward`), and a step still due before an evaluation or a change of the stack
+    (:func:`_catch_up`). The weights every pass sees are the same as with each step made at once.
+    """
+    began, stepping = time.perf_counter(), 0.0
+
+    def before(k):
+        nonlocal stepping
+        stepping += runners[k].catch_up(stack.params[k], stack.grads[k])
+
+    loss_sums, corrects = stack.loss_and_gradient(x, y, before)
+    share = (time.perf_counter() - began - stepping) / len(runners)
+    return [runner for runner, loss_sum, correct in zip(runners, loss_sums, corrects)
+            if not runner.step(loss_sum, correct, len(y), share)]
+
+
+def _catch_up(stack, runners) -> None:
+    """Make every step still due (see :func:`_train`)."""
+    for runner, params, grads in zip(runners, stack.params, stack.grads):
+        runner.catch_up(params, grads)
 
 
 def _without(stack, runners, gone) -> tuple:
     """The stack and the runners that go on once ``gone`` have left the race (diverged), so that
     no later pass computes their networks."""
+    _catch_up(stack, runners)
     keep = [i for i, runner in enumerate(runners) if runner not in gone]
     return MLP.of(stack.params[keep], stack.hidden), [runners[i] for i in keep]
 
 
 def _evaluate(stack, runners, epoch, x, y) -> list:
     """The epoch's records of every runner (networks as in :func:`_train`) on the validation set."""
+    _catch_up(stack, runners)
     began = time.perf_counter()
     losses, accuracies = stack.evaluate(x, y)
     share = (time.perf_counter() - began) / len(runners)
