@@ -172,29 +172,35 @@ class MLP:
     """
 
     def __init__(self, hidden=HIDDEN, seed=0, dtype=np.float32, copies=None):
-        first = np.zeros(parameter_count(hidden), dtype)
+        weights = np.zeros(parameter_count(hidden), dtype)
         rng = np.random.default_rng(seed)
         sizes = (INPUTS, *hidden, CLASSES)
-        for (W, _), (inputs, outputs) in zip(_layer_views(first, sizes), zip(sizes[:-1], sizes[1:])):
-            W[...] = glorot_uniform(rng, inputs, outputs, first.dtype)  # biases stay zero
-        self._wrap(first if copies is None else np.repeat(first[None], copies, axis=0), hidden)
+        for (W, _), (inputs, outputs) in zip(_layer_views(weights, sizes), zip(sizes[:-1], sizes[1:])):
+            W[...] = glorot_uniform(rng, inputs, outputs, weights.dtype)  # biases stay zero
+        params = weights if copies is None else np.repeat(weights[None], copies, axis=0)
+        self._wrap(params, np.zeros_like(params), hidden)
 
     @classmethod
-    def of(cls, params, hidden=HIDDEN) -> "MLP":
+    def of(cls, params, hidden=HIDDEN, grads=None) -> "MLP":
         """The network whose parameters ARE ``params`` (P,), or the stack of K networks (K, P),
-        used in place: writing to the model's weights writes to ``params``."""
-        params = np.asarray(params)
-        if params.ndim not in (1, 2) or params.shape[-1] != parameter_count(hidden):
+        used in place: writing to the model's weights writes to ``params``. Its gradients go to
+        ``grads`` if given (an array like ``params``), else to new zeros."""
+        params, expected = np.asarray(params), parameter_count(hidden)
+        if params.ndim not in (1, 2) or params.shape[-1] != expected:
             raise ValueError(f"parameters of the {INPUTS}-{'-'.join(map(str, hidden))}-{CLASSES} network must be "
-                             f"{parameter_count(hidden):,} numbers, or K rows of them; got shape {params.shape}")
-        if params.strides[-1] != params.itemsize:
-            params = np.ascontiguousarray(params)  # the layers' views need each vector in one piece
+                             f"{expected:,} numbers, or K rows of them; got shape {params.shape}")
+        grads = np.zeros_like(params) if grads is None else np.asarray(grads)
+        for name, vectors in (("params", params), ("grads", grads)):
+            if vectors.shape != params.shape or vectors.strides[-1] != vectors.itemsize:
+                raise ValueError(f"{name} must be a NumPy array of shape {params.shape} whose vectors are "
+                                 f"contiguous (each layer is a view into them); got {vectors.shape} with strides "
+                                 f"{vectors.strides}")
         model = cls.__new__(cls)
-        model._wrap(params, hidden)
+        model._wrap(params, grads, hidden)
         return model
 
-    def _wrap(self, params, hidden):
-        self.params, self.grads = params, np.zeros_like(params)
+    def _wrap(self, params, grads, hidden):
+        self.params, self.grads = params, grads
         self.dtype = params.dtype
         self.sizes = (INPUTS, *hidden, CLASSES)
         self.layers = []
@@ -205,6 +211,7 @@ class MLP:
 
     @property
     def hidden(self) -> tuple:
+        """The hidden layers' widths, as ``MLP`` takes them."""
         return self.sizes[1:-1]
 
     def _workspace(self, n):
@@ -218,9 +225,8 @@ class MLP:
             outputs, input_grads = [], []
             for index, layer in enumerate(self.layers):
                 dense = isinstance(layer, Dense)
-                outputs.append(np.empty((*stack, n, self.sizes[index // 2 + 1]), self.dtype) if dense else None)
-                input_grads.append(np.empty((*stack, n, self.sizes[index // 2]), self.dtype)
-                                   if dense and index else None)
+                outputs.append(np.empty((*stack, n, layer.W.shape[-1]), self.dtype) if dense else None)
+                input_grads.append(np.empty((*stack, n, layer.W.shape[-2]), self.dtype) if dense and index else None)
             self._buffers[n] = outputs, input_grads, np.empty((*stack, n, CLASSES), self.dtype)
         return self._buffers[n]
 
@@ -230,7 +236,8 @@ class MLP:
         ``before``, for a stack: ``before(k)`` is called for each network k just before the first
         layer reads its weights. The race makes each network's optimizer step there, so that this
         product, the largest of the pass, reads weights the step has just written and that are
-        still in cache, instead of fetching them from memory (a tenth of the race's time).
+        still in cache, instead of fetching them from memory (8% of a race step of the article's
+        eight, measured on 2 cores shared with other work).
         """
         outputs, _, _ = self._workspace(len(x))
         (first, out), *rest = zip(self.layers, outputs)
@@ -257,7 +264,8 @@ class MLP:
         return loss_sum, correct
 
     def evaluate(self, x, labels, chunk=1024):
-        """Mean loss and accuracy over a whole set, a chunk of images at a time to bound memory."""
+        """Mean loss and accuracy over a whole set, a chunk of images at a time to bound memory
+        (a stack of K holds the activations of K × ``chunk`` images)."""
         stack = self.params.shape[:-1]
         loss_sum, correct = np.zeros(stack), np.zeros(stack, int)  # summed in float64, like Python's floats
         for first in range(0, len(x), chunk):

@@ -347,10 +347,13 @@ def _catch_up(stack, runners) -> None:
 
 def _without(stack, runners, gone) -> tuple:
     """The stack and the runners that go on once ``gone`` have left the race (diverged), so that
-    no later pass computes their networks."""
+    no later pass computes their networks. The networks that go on move up to the first rows of
+    the same arrays (a copy of them all would need their memory twice)."""
     _catch_up(stack, runners)
     keep = [i for i, runner in enumerate(runners) if runner not in gone]
-    return MLP.of(stack.params[keep], stack.hidden), [runners[i] for i in keep]
+    for row, i in enumerate(keep):
+        stack.params[row] = stack.params[i]
+    return MLP.of(stack.params[:len(keep)], stack.hidden, stack.grads[:len(keep)]), [runners[i] for i in keep]
 
 
 def _evaluate(stack, runners, epoch, x, y) -> list:

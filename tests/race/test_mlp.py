@@ -144,3 +144,8 @@ def test_of_wraps_the_vectors_in_place_and_refuses_the_wrong_size():
     assert vectors[:, 784 * 4:784 * 4 + 4].sum() == 8 and wrapped.hidden == (4,)
     with pytest.raises(ValueError, match=r"the 784-4-10 network must be 3,190 numbers, or K rows of them; got shape \(5,\)"):
         MLP.of(np.zeros(5), (4,))
+    with pytest.raises(ValueError, match=r"params must be a NumPy array of shape \(3190,\) whose vectors are contiguous"):
+        MLP.of(np.zeros(2 * 3190)[::2], (4,))
+    grads = np.zeros_like(vectors)
+    MLP.of(vectors, (4,), grads).loss_and_gradient(*small_batch(3, dtype=np.float32))
+    assert grads.any()  # the gradients went where they were asked to go
