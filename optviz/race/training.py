@@ -6,10 +6,10 @@ seed, feeds the same minibatches to all of them in the same order. So the curves
 the optimizers, and a run is reproducible from its :class:`RaceConfig` alone.
 
 The copies train together, as one stack (``MLP(copies=…)``): one pass of NumPy calls computes
-every network's loss and gradient, and each optimizer then steps its own network's flat vector
-with the engine's kernel. A network in a stack gets exactly the numbers it would get alone, so a
-run's results are the same whoever it races beside, and stay the same after a neighbour
-diverges and leaves the stack.
+every network's loss and gradient, and each optimizer steps its own network's flat vector with
+the engine's kernel (late, just before the weights are next read: see :func:`_train`). A network
+in a stack gets exactly the numbers it would get alone, so a run's results are the same whoever
+it races beside, and stay the same after a neighbour diverges and leaves the stack.
 
 What is measured, as Keras reports it in ``model.fit``'s history:
 
@@ -29,9 +29,8 @@ models and kernels are loaded and before its first step, holds every BLAS then l
 process to one thread, for good (:func:`one_blas_thread`). Per race, not once: loading the
 kernels can load a second BLAS (numba imports SciPy's, when SciPy is installed), which starts
 with a thread per core. On the shared 2-core machines this targets, a second BLAS thread
-busy-waits against the other processes and made batch-32 steps 25-100× slower
-(shared/notes/perf-baselines.md, section 1 and 3), and the other core is left to the Streamlit
-server. BLAS and the optimizer kernels release the GIL, so a race in a background thread leaves
+busy-waits against the other processes and made batch-32 steps 25-100× slower (measured), and
+the other core is left to the Streamlit server. BLAS and the optimizer kernels release the GIL, so a race in a background thread leaves
 the server responsive. BLAS threads are set through ``threadpoolctl``; without it, a warning
 says so and BLAS keeps its own setting.
 
@@ -243,9 +242,10 @@ def _whole(name, value, low, high) -> int:
 class _Runner:
     """One optimizer in the race: its optimizer state and its current epoch's sums.
 
-    Its network is a row of the race's stack (see :func:`_train`), handed to each :meth:`step`
-    with its gradient. Each method returns the record it produced; run_race folds the records into
-    its results (:meth:`RunResult.add`) and passes them to ``on_event``.
+    Its network is a row of the race's stack (see :func:`_train`): :meth:`step` counts a minibatch,
+    :meth:`catch_up` makes the optimizer step it called for. The other methods return the record
+    they produced; run_race folds the records into its results (:meth:`RunResult.add`) and passes
+    them to ``on_event``.
     """
 
     def __init__(self, name, hyper, convention, steps_per_epoch, size, dtype=np.float32):

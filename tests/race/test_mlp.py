@@ -86,6 +86,17 @@ def test_loss_is_stable_for_huge_logits_and_its_gradient_is_softmax_minus_onehot
     np.testing.assert_allclose(grad, (probabilities - np.eye(3)[labels]) / 3, atol=1e-7)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_logit_gives_a_non_finite_loss(bad):
+    """What the race takes for divergence. A logit of −inf only rules its class out, which costs
+    nothing unless it is the true class."""
+    for column in range(3):
+        logits = np.array([[0.5, -1.0, 2.0], [1.0, 2.0, 3.0]], np.float32)
+        logits[0, column] = bad
+        loss_sum, _ = softmax_cross_entropy(logits, np.array([0, 1]))
+        assert np.isfinite(loss_sum) == (bad == -np.inf and column != 0), (bad, column, loss_sum)
+
+
 def test_evaluate_in_chunks_equals_one_pass():
     model = MLP(hidden=(20,), seed=0)
     x, y = small_batch(50, dtype=np.float32)
