@@ -9,7 +9,7 @@ on random data of Fashion-MNIST's shape, with PyTorch eager doing the same work 
   ``torch.optim`` optimizers;
 * the projected time of the whole article experiment: 8 optimizers × 20 epochs × 55,000 images.
 
-Each variant runs several rounds in turn (round-robin), so that a burst of load from other
+Each variant runs ten short rounds in turn (round-robin), so that a burst of load from other
 processes hits all of them alike; the median and the best round are shown.
 
 ``python -m benchmarks.mlp --fidelity DATA_DIR`` trains the race and real Keras (torch backend)
@@ -111,7 +111,7 @@ def _torch_or_none():
 
 
 def main(quick=False):
-    steps, rounds = (30, 3) if quick else (200, 5)
+    steps, rounds = (30, 3) if quick else (100, 10)
     torch = _torch_or_none()
     everyone = ARTICLE
     variants = {"optviz, 1 model, Adam": _optviz_steps(("adam",), steps),
