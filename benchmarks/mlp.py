@@ -150,13 +150,14 @@ def main(quick=False):
 
 
 def _evaluation_seconds(rounds):
-    """Median seconds to evaluate the race's 8 networks on the article's 5,000 validation images."""
+    """Median seconds to evaluate 8 models on the article's 5,000 validation images."""
     split = random_split(0, ARTICLE_VAL)
-    stack = MLP(copies=len(ARTICLE))
+    model = MLP()
     seconds = []
     for _ in range(rounds):
         began = time.perf_counter()
-        stack.evaluate(split.x_val, split.y_val)
+        for _ in range(len(ARTICLE)):
+            model.evaluate(split.x_val, split.y_val)
         seconds.append(time.perf_counter() - began)
     return statistics.median(seconds)
 
@@ -205,15 +206,15 @@ def _flat(weights):
 
 
 def _optviz_steps_from(name, weights, split, steps):
-    """optviz's race step (its _train) from the given weights over the first ``steps`` minibatches."""
-    from optviz.race.training import _catch_up, _Runner, _train
+    """optviz's race step (its _Runner) from the given weights over the first ``steps`` minibatches."""
+    from optviz.race.training import _Runner
 
-    network = MLP.of(weights[None].copy())
-    runners = [_Runner(name, RaceConfig().hyper_for(name), False, steps, weights.size)]
+    model = MLP()
+    model.params[:] = weights
+    runner = _Runner(name, model, RaceConfig().hyper_for(name), False, steps)
     for k in range(steps):
-        _train(network, runners, split.x_train[k * BATCH:(k + 1) * BATCH], split.y_train[k * BATCH:(k + 1) * BATCH])
-    _catch_up(network, runners)
-    return network.params[0]
+        runner.step(split.x_train[k * BATCH:(k + 1) * BATCH], split.y_train[k * BATCH:(k + 1) * BATCH])
+    return model.params
 
 
 def lockstep(split, steps):

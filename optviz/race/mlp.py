@@ -54,19 +54,10 @@ class Dense:
         self.W, self.b, self.dW, self.db = W, b, dW, db
         self.x = None  # the last input, which the backward pass needs
 
-    def forward(self, x, y, before=None):
-        """Write x W + b into ``y`` (…, n, outputs) and return it.
-
-        ``before``, for a stack: ``before(k)`` is called just before network k's product, which is
-        then made on its own (see :meth:`MLP.forward`).
-        """
+    def forward(self, x, y):
+        """Write x W + b into ``y`` (…, n, outputs) and return it."""
         self.x = x
-        if before is None:
-            np.matmul(x, self.W, out=y)
-        else:
-            for k in range(len(self.W)):
-                before(k)
-                np.matmul(x, self.W[k], out=y[k])
+        np.matmul(x, self.W, out=y)
         y += self.b[..., None, :]
         return y
 
@@ -252,19 +243,10 @@ class MLP:
             self._buffers[n] = outputs, input_grads, np.empty((*stack, n, CLASSES), self.dtype)
         return self._buffers[n]
 
-    def forward(self, x, before=None):
-        """The logits (…, n, 10) for images ``x`` (n, 784); valid until the next call with the same n.
-
-        ``before``, for a stack: ``before(k)`` is called for each network k just before the first
-        layer reads its weights. The race makes each network's optimizer step there, so that this
-        product, the largest of the pass, reads weights the step has just written and that are
-        still in cache, instead of fetching them from memory (8% of a race step of the article's
-        eight, measured on 2 cores shared with other work).
-        """
+    def forward(self, x):
+        """The logits (…, n, 10) for images ``x`` (n, 784); valid until the next call with the same n."""
         outputs, _, _ = self._workspace(len(x))
-        (first, out), *rest = zip(self.layers, outputs)
-        x = first.forward(x, out, before)
-        for layer, out in rest:
+        for layer, out in zip(self.layers, outputs):
             x = layer.forward(x, out)
         return x
 
@@ -274,14 +256,14 @@ class MLP:
         for layer, dx in zip(reversed(self.layers), reversed(input_grads)):
             grad = layer.backward(grad, dx)
 
-    def loss_and_gradient(self, x, labels, before=None):
+    def loss_and_gradient(self, x, labels):
         """One minibatch: forward, loss, backward into ``grads``. Returns ``(loss_sum, correct)``.
 
         ``grads`` then holds the gradient of the batch's mean loss, as Keras differentiates it
-        (each network's own, in a stack). ``before``: see :meth:`forward`.
+        (each network's own, in a stack).
         """
         _, _, dlogits = self._workspace(len(x))
-        loss_sum, correct = softmax_cross_entropy(self.forward(x, before), labels, dlogits)
+        loss_sum, correct = softmax_cross_entropy(self.forward(x), labels, dlogits)
         self.backward(dlogits)
         return loss_sum, correct
 

@@ -5,20 +5,20 @@ from the same initial weights, and every epoch one shuffle of the training set, 
 seed, feeds the same minibatches to all of them in the same order. So the curves differ only by
 the optimizers, and a run is reproducible from its :class:`RaceConfig` alone.
 
-The copies train together, as one stack (``MLP(copies=…)``): one pass of NumPy calls computes
-every network's loss and gradient, and each optimizer steps its own network's flat vector with
-the engine's kernel (late, just before the weights are next read: see :func:`_train`). A network
-in a stack gets exactly the numbers it would get alone, so a run's results are the same whoever
-it races beside, and stay the same after a neighbour diverges and leaves the stack.
+The runs take turns by blocks of minibatches (:data:`BLOCK_IMAGES` images): each trains through
+a block while its weights, gradient and optimizer state stay in the processor's cache, then the
+next one takes the same block. No run reads another's numbers, so each gets exactly the results
+it would get alone, whoever it races beside; only the order in which their records arrive
+changes. (Taking turns at every minibatch fetched each run's 4 MB from memory at each step: 17%
+slower for the article's eight, measured on 2 cores shared with other work.)
 
 What is measured, as Keras reports it in ``model.fit``'s history:
 
 * ``loss`` and ``accuracy``: the mean over the epoch's minibatches, each computed just before the
   step it feeds (so with weights that change during the epoch), weighted by the batch sizes;
 * ``val_loss`` and ``val_accuracy``: the whole validation set, after the epoch;
-* ``seconds``: the wall time this optimizer's work took in that epoch: its optimizer steps, and
-  its share of the passes through the stack (forward, backward, evaluation), which cost the same
-  for every network in it (the minibatch gather shared by all is not counted).
+* ``seconds``: the wall time this optimizer's own work took in that epoch (its steps and its
+  evaluation; the minibatch gather shared by all is not counted).
 
 A run whose loss becomes NaN or inf has diverged: it is marked at its step and stops, and the
 others go on. ``diverged_at`` = t means the weights after t steps give a non-finite loss (on the
@@ -30,8 +30,8 @@ process to one thread, for good (:func:`one_blas_thread`). Per race, not once: l
 kernels can load a second BLAS (numba imports SciPy's, when SciPy is installed), which starts
 with a thread per core. On the shared 2-core machines this targets, a second BLAS thread
 busy-waits against the other processes and made batch-32 steps 25-100× slower (measured), and
-the other core is left to the Streamlit server. BLAS and the optimizer kernels release the GIL, so a race in a background thread leaves
-the server responsive. BLAS threads are set through ``threadpoolctl``; without it, a warning
+the other core is left to the Streamlit server. BLAS and the optimizer kernels release the GIL,
+so a race in a background thread leaves the server responsive. BLAS threads are set through ``threadpoolctl``; without it, a warning
 says so and BLAS keeps its own setting.
 
 Limits. :class:`RaceConfig` refuses work beyond :data:`MAX_PARAMETERS` per model (memory: each
@@ -87,6 +87,9 @@ MAX_SEED = 2**32 - 1
 
 #: Steps per point of the live loss curve (fewer when an epoch has few steps, see run_race).
 SMOOTH_EVERY = 50
+#: Images per block of minibatches that one run trains through before the next takes its turn
+#: (see the module docstring): 32 minibatches of the article's 32, at most 3.2 MB of images.
+BLOCK_IMAGES = 1024
 
 #: The article's settings, the race's starting point for its eight optimizers (the others start
 #: from their library's defaults). They differ from the libraries' constructor defaults: Keras's
@@ -240,58 +243,43 @@ def _whole(name, value, low, high) -> int:
 
 
 class _Runner:
-    """One optimizer in the race: its optimizer state and its current epoch's sums.
+    """One optimizer in the race: its model, its optimizer state, and its current epoch's sums.
 
-    Its network is a row of the race's stack (see :func:`_train`): :meth:`step` counts a minibatch,
-    :meth:`catch_up` makes the optimizer step it called for. The other methods return the record
-    they produced; run_race folds the records into its results (:meth:`RunResult.add`) and passes
-    them to ``on_event``.
+    Each method returns the record it produced; run_race folds the records into its results
+    (:meth:`RunResult.add`) and passes them to ``on_event``.
     """
 
-    def __init__(self, name, hyper, convention, steps_per_epoch, size, dtype=np.float32):
-        self.name, self.convention, self.steps_per_epoch = name, convention, steps_per_epoch
-        entry, dtype = get(name), np.dtype(dtype)
+    def __init__(self, name, model, hyper, convention, steps_per_epoch):
+        self.name, self.model, self.convention, self.steps_per_epoch = name, model, convention, steps_per_epoch
+        entry, single = get(name), model.dtype == np.float32
         # The hyper-parameters in the order the rule reads them, in the weights' precision.
-        self.hyper = tuple(dtype.type(hyper.get(key, 0.0)) for key in entry.hyper)
-        self.apply = kernels.apply(name, dtype == np.float32)
-        self.slots = np.empty((len(entry.slots), size), dtype)
-        self.clock = np.empty(len(entry.clock), dtype)
+        self.hyper = tuple(model.dtype.type(hyper.get(key, 0.0)) for key in entry.hyper)
+        self.apply = kernels.apply(name, single)
+        self.slots = np.empty((len(entry.slots), model.params.size), model.dtype)
+        self.clock = np.empty(len(entry.clock), model.dtype)
         kernels.start(name)(self.hyper, self.slots, self.clock)
         self.diverged_at = None
         self.steps = 0
-        self.due = False  # whether the last minibatch's step is yet to be made
         self.window = []  # minibatch mean losses since the last live point
         self._start_epoch()
 
     def _start_epoch(self):
         self.loss_sum, self.correct, self.seen, self.seconds = 0.0, 0, 0, 0.0
 
-    def step(self, loss_sum, correct, n, seconds=0.0) -> bool:
-        """Count a minibatch of n whose loss and gradient were just computed, its step now due (see
-        :meth:`catch_up`); False, and no step due, if the loss is not finite. ``seconds``: this
-        run's share of the time the pass took."""
-        loss_sum = float(loss_sum)
-        self.due = math.isfinite(loss_sum)
-        if self.due:
+    def step(self, x, y) -> bool:
+        """Train on one minibatch; False, with nothing applied, if the loss is no longer finite."""
+        began = time.perf_counter()
+        loss_sum, correct = self.model.loss_and_gradient(x, y)
+        finite = math.isfinite(loss_sum)
+        if finite:
+            self.apply(self.convention, self.hyper, self.model.params, self.model.grads, self.slots, self.clock)
             self.steps += 1
             self.loss_sum += loss_sum
-            self.correct += int(correct)
-            self.seen += n
-            self.window.append(loss_sum / n)
-        self.seconds += seconds
-        return self.due
-
-    def catch_up(self, params, grads) -> float:
-        """Make the step due, if any, from the gradient ``grads`` of the weights ``params``; return
-        the seconds it took."""
-        if not self.due:
-            return 0.0
-        began = time.perf_counter()
-        self.apply(self.convention, self.hyper, params, grads, self.slots, self.clock)
-        self.due = False
-        took = time.perf_counter() - began
-        self.seconds += took
-        return took
+            self.correct += correct
+            self.seen += len(y)
+            self.window.append(loss_sum / len(y))
+        self.seconds += time.perf_counter() - began
+        return finite
 
     def live_point(self) -> dict:
         """The mean loss of the minibatches since the last point, for the live curve."""
@@ -304,65 +292,18 @@ class _Runner:
         self.diverged_at = self.steps
         return {"kind": "diverged", "step": self.steps, "epoch_position": self.steps / self.steps_per_epoch}
 
-    def finish_epoch(self, epoch, val_loss, val_accuracy, seconds) -> dict:
-        """Record the epoch from its validation loss and accuracy (``seconds``: this run's share of
-        the time they took), or diverge if the loss is not finite."""
-        self.seconds += seconds
+    def finish_epoch(self, epoch, x_val, y_val) -> dict:
+        """Evaluate on the validation set and record the epoch, or diverge if its loss is not finite."""
+        began = time.perf_counter()
+        val_loss, val_accuracy = self.model.evaluate(x_val, y_val)
+        self.seconds += time.perf_counter() - began
         if not math.isfinite(val_loss):
             return self.diverge()
         record = {"kind": "epoch", "epoch": epoch, "loss": self.loss_sum / self.seen,
-                  "accuracy": self.correct / self.seen, "val_loss": float(val_loss),
-                  "val_accuracy": float(val_accuracy), "seconds": self.seconds}
+                  "accuracy": self.correct / self.seen, "val_loss": val_loss, "val_accuracy": val_accuracy,
+                  "seconds": self.seconds}
         self._start_epoch()
         return record
-
-
-def _train(stack, runners, x, y) -> list:
-    """One minibatch for every runner, whose networks are the rows of ``stack`` in order: the
-    forward and backward passes of all of them at once. Returns the runners whose loss was not
-    finite.
-
-    Each optimizer's step is made late, when the weights are next read: the step due from the last
-    minibatch just before the first layer's product for this one (the ``before`` of
-    :meth:`MLP.forward`), and a step still due before an evaluation or a change of the stack
-    (:func:`_catch_up`). The weights every pass sees are the same as with each step made at once.
-    """
-    began, stepping = time.perf_counter(), 0.0
-
-    def before(k):
-        nonlocal stepping
-        stepping += runners[k].catch_up(stack.params[k], stack.grads[k])
-
-    loss_sums, corrects = stack.loss_and_gradient(x, y, before)
-    share = (time.perf_counter() - began - stepping) / len(runners)
-    return [runner for runner, loss_sum, correct in zip(runners, loss_sums, corrects)
-            if not runner.step(loss_sum, correct, len(y), share)]
-
-
-def _catch_up(stack, runners) -> None:
-    """Make every step still due (see :func:`_train`)."""
-    for runner, params, grads in zip(runners, stack.params, stack.grads):
-        runner.catch_up(params, grads)
-
-
-def _without(stack, runners, gone) -> tuple:
-    """The stack and the runners that go on once ``gone`` have left the race (diverged), so that
-    no later pass computes their networks. The networks that go on move up to the first rows of
-    the same arrays (a copy of them all would need their memory twice)."""
-    _catch_up(stack, runners)
-    keep = [i for i, runner in enumerate(runners) if runner not in gone]
-    for row, i in enumerate(keep):
-        stack.params[row] = stack.params[i]
-    return MLP.of(stack.params[:len(keep)], stack.hidden, stack.grads[:len(keep)]), [runners[i] for i in keep]
-
-
-def _evaluate(stack, runners, epoch, x, y) -> list:
-    """The epoch's records of every runner (networks as in :func:`_train`) on the validation set."""
-    _catch_up(stack, runners)
-    began = time.perf_counter()
-    losses, accuracies = stack.evaluate(x, y)
-    share = (time.perf_counter() - began) / len(runners)
-    return [runner.finish_epoch(epoch, loss, accuracy, share) for runner, loss, accuracy in zip(runners, losses, accuracies)]
 
 
 #: The curves a run records once per finished epoch, as Keras's ``model.fit`` history names them.
@@ -442,9 +383,9 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
       when an epoch ends (``epoch`` counts from 1; see the module docstring for each value);
     * ``{"kind": "diverged", "step": 412, "epoch_position": 0.24}``: that optimizer's last record.
 
-    ``should_stop()`` is polled before every minibatch; once it returns True the race returns
-    at once with the epochs that finished (an epoch half done is dropped). A race in which every
-    run has diverged returns at once too.
+    ``should_stop()`` is polled before every minibatch of every run; once it returns True the race
+    returns at once with the epochs that finished (an epoch half done is dropped). A race in which
+    every run has diverged returns at once too.
 
     Returns ``{optimizer: RunResult}`` in the order of ``config.optimizers``, with the epochs that
     finished.
@@ -467,38 +408,35 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
         steps_per_epoch = math.ceil(n / config.batch_size)
         smooth_every = max(1, min(SMOOTH_EVERY, steps_per_epoch // 8))
         weights_seed, shuffle_seed = np.random.SeedSequence(config.seed).spawn(2)
-        # Every optimizer's network, from the same initial weights, as one stack (see optviz.race.mlp):
-        # row i is runners[i]'s, and a run that diverges leaves the stack.
-        stack = MLP(config.hidden, weights_seed, copies=len(config.optimizers))
-        runners = [_Runner(name, config.hyper_for(name), check_convention(get(name).convention_for(config.convention)),
-                           steps_per_epoch, stack.params.shape[-1])
+        runners = [_Runner(name, MLP(config.hidden, weights_seed), config.hyper_for(name),
+                           check_convention(get(name).convention_for(config.convention)), steps_per_epoch)
                    for name in config.optimizers]
         one_blas_thread()  # now that the runners' kernels are loaded, and any BLAS they brought
         shuffle = np.random.default_rng(shuffle_seed)
-        batch = np.empty((config.batch_size, split.x_train.shape[1]), np.float32)
-
+        size = config.batch_size
+        block_size = size * max(1, BLOCK_IMAGES // size)
+        block = np.empty((block_size, split.x_train.shape[1]), np.float32)
         for epoch in range(1, config.epochs + 1):
             order = shuffle.permutation(n)
-            for first in range(0, n, config.batch_size):
-                if not runners or should_stop():
+            for start in range(0, n, block_size):
+                if all(runner.diverged_at is not None for runner in runners):
                     return results
-                chosen = order[first:first + config.batch_size]
-                x = np.take(split.x_train, chosen, axis=0, out=batch[:len(chosen)])
-                diverged = _train(stack, runners, x, split.y_train[chosen])
+                chosen = order[start:start + block_size]
+                x = np.take(split.x_train, chosen, axis=0, out=block[:len(chosen)])
+                y = split.y_train[chosen]
                 for runner in runners:
-                    if runner in diverged:
-                        record(runner, runner.diverge())
-                    elif runner.steps % smooth_every == 0:
-                        record(runner, runner.live_point())
-                if diverged:
-                    stack, runners = _without(stack, runners, diverged)
-            if runners:
-                records = _evaluate(stack, runners, epoch, split.x_val, split.y_val)
-                for runner, what in zip(runners, records):
-                    record(runner, what)
-                diverged = [runner for runner, what in zip(runners, records) if what["kind"] == "diverged"]
-                if diverged:
-                    stack, runners = _without(stack, runners, diverged)
+                    for first in range(0, len(chosen), size):
+                        if runner.diverged_at is not None:
+                            break
+                        if should_stop():
+                            return results
+                        if not runner.step(x[first:first + size], y[first:first + size]):
+                            record(runner, runner.diverge())
+                        elif runner.steps % smooth_every == 0:
+                            record(runner, runner.live_point())
+            for runner in runners:
+                if runner.diverged_at is None:
+                    record(runner, runner.finish_epoch(epoch, split.x_val, split.y_val))
         return results
 
 

@@ -47,45 +47,32 @@ def without_seconds(results):
     return {name: {k: v for k, v in r.to_dict().items() if k != "epoch_seconds"} for name, r in results.items()}
 
 
-def test_a_step_is_the_engine_kernel_on_each_networks_flat_parameters(subset):
-    """Every optimizer of the registry in each of its conventions, all in one stack: each network
-    moves exactly as the engine's kernel moves the same network trained alone, its state carried
-    between steps, and as the optimizer's readable reference says. The race makes each step late,
-    when the weights are next read; every loss is still computed from the weights of all the
-    steps before it."""
-    pairs = [(name, convention) for name in OPTIMIZERS for convention in OPTIMIZERS[name].conventions]
-    stack = MLP((16,), seed=0, copies=len(pairs))
-    runners, alone = [], []
-    for name, convention in pairs:
-        hyper, entry = RaceConfig(optimizers=(name,), convention=convention).hyper_for(name), get(name)
-        runners.append(_Runner(name, hyper, check_convention(convention), steps_per_epoch=10,
-                               size=stack.params.shape[-1]))
-        twin = MLP((16,), seed=0)
-        row = tuple(np.float32(hyper.get(key, 0.0)) for key in entry.hyper)
-        slots = np.empty((len(entry.slots), twin.params.size), np.float32)
-        clock = np.empty(len(entry.clock), np.float32)
-        kernels.start(name)(row, slots, clock)
-        alone.append({"model": twin, "hyper": hyper, "row": row, "slots": slots, "clock": clock, "loss_sum": 0.0,
-                      "reference": twin.params.astype(np.float64), "state": {}})
-    first_layer = stack.layers[0].W.copy()
-    for t in range(1, 5):
+@pytest.mark.parametrize("name, convention", [(n, c) for n in OPTIMIZERS for c in OPTIMIZERS[n].conventions])
+def test_a_step_is_the_engine_kernel_on_the_flat_parameters(name, convention, subset):
+    """The race's step IS kernels.apply on the model's flat vector, its state carried between
+    steps; and that moves the weights as the optimizer's readable reference says."""
+    config = RaceConfig(optimizers=(name,), convention=convention)
+    hyper = config.hyper_for(name)
+    code = check_convention(convention)
+    runner = _Runner(name, MLP((16,), seed=0), hyper, code, steps_per_epoch=10)
+    twin = MLP((16,), seed=0)
+    entry = get(name)
+    row = tuple(np.float32(hyper.get(key, 0.0)) for key in entry.hyper)
+    slots, clock = np.empty((len(entry.slots), twin.params.size), np.float32), np.empty(len(entry.clock), np.float32)
+    kernels.start(name)(row, slots, clock)
+    reference, state = twin.params.astype(np.float64), {}
+    first_layer = runner.model.layers[0].W.copy()
+    for t in range(1, 4):
         x, y = subset.x_train[32 * t:32 * (t + 1)], subset.y_train[32 * t:32 * (t + 1)]
-        assert training._train(stack, runners, x, y) == []
-        for (name, convention), twin in zip(pairs, alone):
-            model = twin["model"]
-            twin["loss_sum"] += model.loss_and_gradient(x, y)[0]
-            gradient = model.grads.astype(np.float64)
-            kernels.apply(name)(check_convention(convention), twin["row"], model.params, model.grads, twin["slots"],
-                                twin["clock"])
-            twin["reference"], twin["state"], _ = get(name).reference(twin["reference"], gradient, twin["state"], t,
-                                                                      twin["hyper"], convention)
-            np.testing.assert_allclose(model.params, twin["reference"], rtol=1e-5, atol=1e-6, err_msg=name)
-        assert [runner.loss_sum for runner in runners] == [twin["loss_sum"] for twin in alone], f"step {t}"
-    training._catch_up(stack, runners)
-    for (name, convention), twin, params in zip(pairs, alone, stack.params):
-        assert np.array_equal(params, twin["model"].params), f"{name} ({convention})"
-    assert [runner.steps for runner in runners] == [4] * len(pairs)
-    assert not np.array_equal(stack.layers[0].W, first_layer)  # the layers' views moved too
+        assert runner.step(x, y)
+        twin.loss_and_gradient(x, y)
+        gradient = twin.grads.astype(np.float64)
+        kernels.apply(name)(code, row, twin.params, twin.grads, slots, clock)
+        reference, state, _ = entry.reference(reference, gradient, state, t, hyper, convention)
+        assert np.array_equal(runner.model.params, twin.params), f"step {t}"
+        np.testing.assert_allclose(runner.model.params, reference, rtol=1e-5, atol=1e-6)
+    assert runner.steps == 3
+    assert not np.array_equal(runner.model.layers[0].W, first_layer)  # the layers' views moved too
 
 
 def test_a_short_run_learns(subset):
@@ -125,11 +112,22 @@ def test_reproducible_from_config_and_seed(subset):
 
 def test_same_initial_weights_and_same_minibatches_for_everyone(subset):
     """Momentum with β = 0 is SGD: in one race the two curves coincide exactly, and SGD's
-    curve does not depend on who else races (the shuffles are the race's, not the optimizers',
-    and the networks trained together get the numbers each would get alone)."""
+    curve does not depend on who else races (the shuffles are the race's, not the optimizers')."""
     both = run_race(tiny(optimizers=("sgd", "momentum", "adam"), hyper={"momentum": {"momentum": 0.0}}), subset)
     alone = run_race(tiny(optimizers=("sgd",)), subset)
     assert without_seconds(both)["momentum"] == without_seconds(both)["sgd"] == without_seconds(alone)["sgd"]
+
+
+def test_every_optimizer_races_and_each_run_is_the_run_it_would_be_alone(subset):
+    """The whole registry in one race, in a convention some optimizers lack (they follow their
+    first), the runs taking turns by blocks of minibatches: each one's results are exactly those
+    of the same run alone."""
+    config = tiny(optimizers=tuple(OPTIMIZERS), convention="optax", epochs=2)
+    together = without_seconds(run_race(config, subset))
+    for name in OPTIMIZERS:
+        alone = without_seconds(run_race(tiny(optimizers=(name,), convention="optax", epochs=2), subset))
+        assert together[name] == alone[name], name
+        assert len(together[name]["val_loss"]) == 2 and together[name]["diverged_at"] is None
 
 
 def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
@@ -153,18 +151,21 @@ def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
 
 
 def test_should_stop_stops_at_once_and_keeps_the_finished_epochs(subset):
+    """Polled before every minibatch of each of the two runs: the stop comes ten polls into the
+    second epoch."""
     steps_per_epoch = math.ceil(len(subset.y_train) / 32)
+    stop_at = 2 * steps_per_epoch + 10
     polls, log = 0, []  # the race's records and the stop, in the order they happened
 
     def should_stop():
         nonlocal polls
         polls += 1
-        if polls == steps_per_epoch + 10:
+        if polls == stop_at:
             log.append("stop")
-        return polls >= steps_per_epoch + 10
+        return polls >= stop_at
 
     results = run_race(tiny(epochs=3), subset, should_stop=should_stop, on_event=lambda name, record: log.append(record))
-    assert polls == steps_per_epoch + 10  # polled before every minibatch, not once after the True
+    assert polls == stop_at  # polled before every minibatch, not once after the True
     assert log[-1] == "stop"  # and nothing trained, evaluated or recorded after it
     for name in ("sgd", "adam"):
         assert len(results[name].val_accuracy) == 1 and results[name].diverged_at is None
