@@ -5,13 +5,15 @@ bias are views into it, and their gradients the same views into ``grads``. So an
 is one call of the engine's kernel over two flat arrays, ``optviz.engine.kernels.apply``: the same
 update rule that moves the points on the 2D surfaces moves the network's weights.
 
-Several networks of one shape can also live together, as a stack: their vectors are the rows of
-one matrix ``params`` (K, P), each layer holds K weight matrices (K, inputs, outputs), and the very
-same layer code runs, NumPy's matmul broadcasting over the leading axis. Each network gets exactly
-the numbers it would get alone (its products are the same BLAS calls on the same operands, one per
-network, and everything else is element-wise or reduces within one network), while the cost of
-each NumPy call is paid once for all K instead of K times: that is how the training race steps its
-optimizers' networks, and how a loss landscape evaluates many weight sets on one batch.
+Several networks of one shape can also work together, as a stack: ``MLP.of(vectors)`` on a
+matrix (K, P) whose rows are their parameter vectors. Each layer then holds K weight matrices
+(K, inputs, outputs) and the very same layer code runs, NumPy's matmul broadcasting over the
+leading axis. Each network gets exactly the numbers it would get alone (its products are the same
+BLAS calls on the same operands, one per network, and everything else is element-wise or reduces
+within one network), while each NumPy call is made once for all K: that is how a loss landscape
+evaluates many weight sets on one batch of images. (The training race does not stack its
+networks: each trains alone, by blocks of minibatches, so that its weights and optimizer state
+stay in cache; see ``optviz.race.training``.)
 
 The numbers follow Keras: float32, weights stored as (inputs, outputs) and initialised Glorot
 uniform, biases zero, and the loss the mean sparse categorical cross-entropy of the softmax,
@@ -27,9 +29,9 @@ next to the products.
 (266610, [Dense(784 → 300), ReLU(), Dense(300 → 100), ReLU(), Dense(100 → 10)])
 >>> parameter_count((300, 100))
 266610
->>> stack = MLP(hidden=(300, 100), seed=0, copies=3)
->>> stack.params.shape, stack.layers[0], bool((stack.params == model.params).all())
-((3, 266610), Dense(784 → 300, ×3), True)
+>>> stack = MLP.of(np.stack([model.params, 2 * model.params, -model.params]))
+>>> stack.params.shape, stack.layers[0], stack.forward(np.ones((5, INPUTS), np.float32)).shape
+((3, 266610), Dense(784 → 300, ×3), (3, 5, 10))
 """
 
 import numpy as np
@@ -124,9 +126,8 @@ def softmax_cross_entropy(logits, labels, grad=None):
 @jit.kernel(nogil=True)
 def _cross_entropy(logits, labels, grad, loss_sums, corrects):
     """softmax_cross_entropy's loop over logits (K, n, classes), a row at a time: the logits are
-    few (10 a row), and NumPy would take a dozen calls over them, a tenth of a batch-32 step. The
-    exponentials are in the logits' precision, the sums in float64; ``grad`` is filled if it has
-    rows."""
+    few (10 a row), and NumPy took a dozen calls over them, 6% of a batch-32 step. The exponentials
+    are in the logits' precision, the sums in float64; ``grad`` is filled if it has rows."""
     networks, n, classes = logits.shape
     for k in range(networks):
         loss_sum, correct = 0.0, 0
@@ -176,44 +177,39 @@ class MLP:
     ``hidden`` gives the width of each hidden layer (the article's (300, 100) by default);
     ``seed`` (anything ``np.random.default_rng`` takes) fixes the initial weights, so two models
     built with the same arguments start identical. ``dtype`` is float32 like Keras; the gradient
-    check in the tests uses float64. ``copies=K`` makes a stack of K networks that all start from
-    those weights (see the module docstring); :meth:`of` wraps vectors that already exist.
+    check in the tests uses float64. :meth:`of` wraps vectors that already exist, one network's
+    or a stack's (see the module docstring).
 
     For a stack, ``params`` and ``grads`` are (K, P), and every pass works on all K at once:
     :meth:`loss_and_gradient` and :meth:`evaluate` return arrays (K,) where a single network
     returns numbers, and :meth:`forward` logits (K, n, 10).
     """
 
-    def __init__(self, hidden=HIDDEN, seed=0, dtype=np.float32, copies=None):
-        weights = np.zeros(parameter_count(hidden), dtype)
+    def __init__(self, hidden=HIDDEN, seed=0, dtype=np.float32):
+        params = np.zeros(parameter_count(hidden), dtype)
         rng = np.random.default_rng(seed)
         sizes = (INPUTS, *hidden, CLASSES)
-        for (W, _), (inputs, outputs) in zip(_layer_views(weights, sizes), zip(sizes[:-1], sizes[1:])):
-            W[...] = glorot_uniform(rng, inputs, outputs, weights.dtype)  # biases stay zero
-        params = weights if copies is None else np.repeat(weights[None], copies, axis=0)
-        self._wrap(params, np.zeros_like(params), hidden)
+        for (W, _), (inputs, outputs) in zip(_layer_views(params, sizes), zip(sizes[:-1], sizes[1:])):
+            W[...] = glorot_uniform(rng, inputs, outputs, params.dtype)  # biases stay zero
+        self._wrap(params, hidden)
 
     @classmethod
-    def of(cls, params, hidden=HIDDEN, grads=None) -> "MLP":
+    def of(cls, params, hidden=HIDDEN) -> "MLP":
         """The network whose parameters ARE ``params`` (P,), or the stack of K networks (K, P),
-        used in place: writing to the model's weights writes to ``params``. Its gradients go to
-        ``grads`` if given (an array like ``params``), else to new zeros."""
+        used in place: writing to the model's weights writes to ``params``."""
         params, expected = np.asarray(params), parameter_count(hidden)
         if params.ndim not in (1, 2) or params.shape[-1] != expected:
             raise ValueError(f"parameters of the {INPUTS}-{'-'.join(map(str, hidden))}-{CLASSES} network must be "
                              f"{expected:,} numbers, or K rows of them; got shape {params.shape}")
-        grads = np.zeros_like(params) if grads is None else np.asarray(grads)
-        for name, vectors in (("params", params), ("grads", grads)):
-            if vectors.shape != params.shape or vectors.strides[-1] != vectors.itemsize:
-                raise ValueError(f"{name} must be a NumPy array of shape {params.shape} whose vectors are "
-                                 f"contiguous (each layer is a view into them); got {vectors.shape} with strides "
-                                 f"{vectors.strides}")
+        if params.strides[-1] != params.itemsize:
+            raise ValueError(f"each parameter vector must be contiguous in memory (the layers are views into it); "
+                             f"got strides {params.strides}: pass np.ascontiguousarray(params)")
         model = cls.__new__(cls)
-        model._wrap(params, grads, hidden)
+        model._wrap(params, hidden)
         return model
 
-    def _wrap(self, params, grads, hidden):
-        self.params, self.grads = params, grads
+    def _wrap(self, params, hidden):
+        self.params, self.grads = params, np.zeros_like(params)
         self.dtype = params.dtype
         self.sizes = (INPUTS, *hidden, CLASSES)
         self.layers = []
@@ -221,11 +217,6 @@ class MLP:
             self.layers += [Dense(W, b, dW, db), ReLU()]
         self.layers.pop()  # the last Dense feeds the softmax, not a ReLU
         self._buffers = {}
-
-    @property
-    def hidden(self) -> tuple:
-        """The hidden layers' widths, as ``MLP`` takes them."""
-        return self.sizes[1:-1]
 
     def _workspace(self, n):
         """Arrays for a batch of n, made once: each layer's output, and the gradient of its input.

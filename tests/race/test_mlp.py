@@ -119,9 +119,7 @@ def test_the_forward_pass_is_relu_dense_in_plain_numpy():
 @pytest.mark.parametrize("hidden, n", [((300, 100), 32), ((7, 5, 3), 5), ((16,), 1)])
 def test_a_stack_gives_each_network_exactly_what_it_gets_alone(hidden, n):
     """The same numbers, bit for bit: forward, loss, gradient and evaluation, whatever the stack's size."""
-    rng = np.random.default_rng(0)
-    stack = MLP(hidden, seed=0, copies=4)
-    stack.params += rng.normal(0, 0.05, stack.params.shape).astype(np.float32)  # four different networks
+    stack = MLP.of(np.stack([MLP(hidden, seed=seed).params for seed in range(4)]), hidden)
     x, y = small_batch(n, dtype=np.float32)
     loss_sums, corrects = stack.loss_and_gradient(x, y)
     logits = stack.forward(x).copy()
@@ -136,27 +134,27 @@ def test_a_stack_gives_each_network_exactly_what_it_gets_alone(hidden, n):
     assert len({float(loss) for loss in loss_sums}) == 4  # they did differ
 
 
-def test_a_stack_starts_every_network_from_the_seeds_weights_and_its_layers_are_views():
-    stack = MLP((12, 8), seed=5, copies=3)
-    assert stack.params.shape == stack.grads.shape == (3, MLP((12, 8)).params.size)
-    assert all(np.array_equal(row, MLP((12, 8), seed=5).params) for row in stack.params)
+def test_a_stacks_layers_are_views_of_each_networks_vector():
+    vectors = np.stack([MLP((12, 8), seed=seed).params for seed in range(3)])
+    stack = MLP.of(vectors, (12, 8))
+    assert stack.params is vectors and stack.grads.shape == vectors.shape
     for dense in stack.layers[::2]:
-        for view, vector in ((dense.W, stack.params), (dense.b, stack.params), (dense.dW, stack.grads),
-                             (dense.db, stack.grads)):
-            assert np.shares_memory(view, vector) and len(view) == 3
+        for view, whole in ((dense.W, stack.params), (dense.b, stack.params), (dense.dW, stack.grads),
+                            (dense.db, stack.grads)):
+            assert np.shares_memory(view, whole) and len(view) == 3
+    second = MLP((12, 8), seed=1)
+    assert all(np.array_equal(dense.W[1], alone.W) for dense, alone in zip(stack.layers[::2], second.layers[::2]))
     stack.layers[2].W[1] += 1  # the second network's second layer, and only it
-    assert np.array_equal(stack.params[0], stack.params[2]) and not np.array_equal(stack.params[0], stack.params[1])
+    assert np.array_equal(vectors[0], MLP((12, 8), seed=0).params)
+    assert not np.array_equal(vectors[1], second.params) and np.array_equal(vectors[2], MLP((12, 8), seed=2).params)
 
 
 def test_of_wraps_the_vectors_in_place_and_refuses_the_wrong_size():
     vectors = np.zeros((2, MLP((4,)).params.size), np.float32)
     wrapped = MLP.of(vectors, (4,))
     wrapped.layers[0].b[:] = 1
-    assert vectors[:, 784 * 4:784 * 4 + 4].sum() == 8 and wrapped.hidden == (4,)
+    assert vectors[:, 784 * 4:784 * 4 + 4].sum() == 8
     with pytest.raises(ValueError, match=r"the 784-4-10 network must be 3,190 numbers, or K rows of them; got shape \(5,\)"):
         MLP.of(np.zeros(5), (4,))
-    with pytest.raises(ValueError, match=r"params must be a NumPy array of shape \(3190,\) whose vectors are contiguous"):
+    with pytest.raises(ValueError, match=r"each parameter vector must be contiguous in memory .* got strides \(16,\)"):
         MLP.of(np.zeros(2 * 3190)[::2], (4,))
-    grads = np.zeros_like(vectors)
-    MLP.of(vectors, (4,), grads).loss_and_gradient(*small_batch(3, dtype=np.float32))
-    assert grads.any()  # the gradients went where they were asked to go
