@@ -9,8 +9,8 @@ The runs take turns by blocks of minibatches (:data:`BLOCK_IMAGES` images): each
 a block while its weights, gradient and optimizer state stay in the processor's cache, then the
 next one takes the same block. No run reads another's numbers, so each gets exactly the results
 it would get alone, whoever it races beside; only the order in which their records arrive
-changes. (Taking turns at every minibatch fetched each run's 4 MB from memory at each step: 17%
-slower for the article's eight, measured on 2 cores shared with other work.)
+changes. (Turns at every minibatch fetched each run's 4 MB from memory at every step: the
+article's eight took 36% longer, measured on 2 cores shared with other work.)
 
 What is measured, as Keras reports it in ``model.fit``'s history:
 
