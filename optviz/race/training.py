@@ -31,8 +31,8 @@ kernels can load a second BLAS (numba imports SciPy's, when SciPy is installed),
 with a thread per core. On the shared 2-core machines this targets, a second BLAS thread
 busy-waits against the other processes and made batch-32 steps 25-100× slower (measured), and
 the other core is left to the Streamlit server. BLAS and the optimizer kernels release the GIL,
-so a race in a background thread leaves the server responsive. BLAS threads are set through ``threadpoolctl``; without it, a warning
-says so and BLAS keeps its own setting.
+so a race in a background thread leaves the server responsive. BLAS threads are set through
+``threadpoolctl``; without it, a warning says so and BLAS keeps its own setting.
 
 Limits. :class:`RaceConfig` refuses work beyond :data:`MAX_PARAMETERS` per model (memory: each
 optimizer holds its model's parameters, gradients and two state slots), :data:`MAX_BATCH_SIZE`

@@ -118,6 +118,22 @@ def test_same_initial_weights_and_same_minibatches_for_everyone(subset):
     assert without_seconds(both)["momentum"] == without_seconds(both)["sgd"] == without_seconds(alone)["sgd"]
 
 
+def test_a_run_is_the_plain_loop_over_the_seeds_minibatches(subset):
+    """Blocks or not, a run's epoch is its steps on the minibatches of the seed's shuffle, in
+    order: the same numbers as a plain loop over them (the seed gives the first weights, then
+    the shuffles)."""
+    config = tiny(optimizers=("adam",), seed=3)
+    result = run_race(config, subset)["adam"]
+    weights_seed, shuffle_seed = np.random.SeedSequence(3).spawn(2)
+    model = MLP(config.hidden, weights_seed)
+    runner = _Runner("adam", model, config.hyper_for("adam"), check_convention("keras"), steps_per_epoch=1)
+    order = np.random.default_rng(shuffle_seed).permutation(len(subset.y_train))
+    for first in range(0, len(order), 32):
+        assert runner.step(subset.x_train[order[first:first + 32]], subset.y_train[order[first:first + 32]])
+    assert result.loss == [runner.loss_sum / runner.seen] and result.accuracy == [runner.correct / runner.seen]
+    assert result.val_loss[0] == model.evaluate(subset.x_val, subset.y_val)[0]
+
+
 def test_every_optimizer_races_and_each_run_is_the_run_it_would_be_alone(subset):
     """The whole registry in one race, in a convention some optimizers lack (they follow their
     first), the runs taking turns by blocks of minibatches: each one's results are exactly those
@@ -146,7 +162,7 @@ def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
     assert [r for r in sgd if r["kind"] == "diverged"] == [sgd[-1]]
     assert results["sgd"].loss == []  # it diverged in its first epoch
     assert results["adam"].diverged_at is None and len(results["adam"].val_loss) == 2
-    # and Adam's run, trained beside SGD's until it diverged and alone after, is its run alone
+    # and Adam's run beside a run that diverged is its run alone
     assert without_seconds(results)["adam"] == without_seconds(run_race(tiny(optimizers=("adam",), epochs=2), big))["adam"]
 
 
