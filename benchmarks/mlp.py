@@ -111,7 +111,7 @@ def _torch_or_none():
 
 
 def main(quick=False):
-    steps, rounds = (30, 3) if quick else (100, 10)
+    steps, rounds = (30, 3) if quick else (150, 10)
     torch = _torch_or_none()
     everyone = ARTICLE
     variants = {"optviz, 1 model, Adam": _optviz_steps(("adam",), steps),
