@@ -21,8 +21,9 @@ computed from the logits with log-sum-exp so that it never overflows.
 
 Speed: the matrix products go to BLAS through ``np.matmul``, and every array a step needs is
 allocated once per batch size and then reused (``out=``), which halves the time of a batch-32
-step against allocating fresh arrays. The few small element-wise operations left cost little
-next to the products.
+step against allocating fresh arrays. The loss and its gradient, a dozen NumPy calls over a few
+logits, are one compiled loop instead; the few element-wise operations left cost little next to
+the products.
 
 >>> model = MLP(hidden=(300, 100), seed=0)
 >>> model.params.size, model.layers
