@@ -9,7 +9,7 @@ on random data of Fashion-MNIST's shape, with PyTorch eager doing the same work 
   ``torch.optim`` optimizers;
 * the projected time of the whole article experiment: 8 optimizers × 20 epochs × 55,000 images.
 
-Each variant runs several rounds in turn (round-robin), so that a burst of load from other
+Each variant runs ten short rounds in turn (round-robin), so that a burst of load from other
 processes hits all of them alike; the median and the best round are shown.
 
 ``python -m benchmarks.mlp --fidelity DATA_DIR`` trains the race and real Keras (torch backend)
@@ -28,7 +28,7 @@ import numpy as np
 
 from optviz.race import data as datasets
 from optviz.race.mlp import CLASSES, HIDDEN, INPUTS, MLP
-from optviz.optimizers import OPTIMIZERS
+from optviz.optimizers import ARTICLE
 from optviz.race.training import RaceConfig, one_blas_thread, run_race
 
 ARTICLE_TRAIN, ARTICLE_VAL, ARTICLE_EPOCHS, BATCH = 55_000, 5_000, 20, 32
@@ -111,9 +111,9 @@ def _torch_or_none():
 
 
 def main(quick=False):
-    steps, rounds = (30, 3) if quick else (200, 5)
+    steps, rounds = (30, 3) if quick else (150, 10)
     torch = _torch_or_none()
-    everyone = tuple(OPTIMIZERS)
+    everyone = ARTICLE
     variants = {"optviz, 1 model, Adam": _optviz_steps(("adam",), steps),
                 "optviz, race of 8": _optviz_steps(everyone, steps)}
     if torch is not None:
@@ -156,7 +156,7 @@ def _evaluation_seconds(rounds):
     seconds = []
     for _ in range(rounds):
         began = time.perf_counter()
-        for _ in range(len(OPTIMIZERS)):
+        for _ in range(len(ARTICLE)):
             model.evaluate(split.x_val, split.y_val)
         seconds.append(time.perf_counter() - began)
     return statistics.median(seconds)
@@ -224,7 +224,7 @@ def lockstep(split, steps):
     print(f"\nlockstep: Keras's initial weights (seed 0) copied into optviz, the first {steps} minibatches "
           f"of {BATCH} in order")
     print(f"{'optimizer':10} {'max |Δθ|':>10} {'mean |Δθ|':>10}   {'optviz vs itself nudged by 1e-6: max':>38}")
-    for name in OPTIMIZERS:
+    for name in ARTICLE:
         model = keras_model(name, seed=0)
         start = _flat(model.get_weights())
         nudge = np.random.default_rng(0).standard_normal(start.size).astype(np.float32) * np.float32(1e-6)
@@ -247,33 +247,33 @@ def fidelity(directory, epochs, seeds, lockstep_steps=0):
         raise SystemExit("torch is not installed: Keras cannot run here")
     split = datasets.split(datasets.load(directory, download=False))
     print(f"data: {split!r}; {epochs} epochs; seeds {list(seeds)}; load average {os.getloadavg()[0]:.2f}", flush=True)
-    ours = {name: [] for name in OPTIMIZERS}
-    theirs = {name: [] for name in OPTIMIZERS}
+    ours = {name: [] for name in ARTICLE}
+    theirs = {name: [] for name in ARTICLE}
     one_blas_thread()
     if lockstep_steps:
         lockstep(split, lockstep_steps)
     for seed in seeds:
         began = time.perf_counter()
         results = run_race(RaceConfig(epochs=epochs, seed=seed), split)
-        for name in OPTIMIZERS:
+        for name in ARTICLE:
             ours[name].append(results[name].val_accuracy)
         print(f"optviz seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
     for seed in seeds:
-        for name in OPTIMIZERS:
+        for name in ARTICLE:
             began = time.perf_counter()
             theirs[name].append(keras_history(name, split, epochs, seed))
             print(f"keras {name} seed {seed}: {time.perf_counter() - began:.0f} s", flush=True)
     print("\nvalidation accuracy after each epoch, mean over seeds [min–max], and optviz − Keras")
     print(f"{'optimizer':10} {'epoch':>5} {'optviz':>21} {'keras':>21} {'diff':>7}")
-    for name in OPTIMIZERS:
+    for name in ARTICLE:
         for epoch in range(epochs):
             a = [run[epoch] for run in ours[name]]
             b = [run[epoch] for run in theirs[name]]
             print(f"{name:10} {epoch + 1:5} {_spread(a):>21} {_spread(b):>21} {np.mean(a) - np.mean(b):+7.4f}")
     noise = [max(run[e] for run in runs[name]) - min(run[e] for run in runs[name])
-             for runs in (ours, theirs) for name in OPTIMIZERS for e in range(epochs)]
+             for runs in (ours, theirs) for name in ARTICLE for e in range(epochs)]
     gaps = [abs(np.mean([r[e] for r in ours[n]]) - np.mean([r[e] for r in theirs[n]]))
-            for n in OPTIMIZERS for e in range(epochs)]
+            for n in ARTICLE for e in range(epochs)]
     print(f"\nseed-to-seed spread (max − min) within one library: median {np.median(noise):.4f}, max {max(noise):.4f}")
     print(f"|optviz mean − Keras mean|: median {np.median(gaps):.4f}, max {max(gaps):.4f}")
 

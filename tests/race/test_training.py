@@ -118,6 +118,34 @@ def test_same_initial_weights_and_same_minibatches_for_everyone(subset):
     assert without_seconds(both)["momentum"] == without_seconds(both)["sgd"] == without_seconds(alone)["sgd"]
 
 
+def test_a_run_is_the_plain_loop_over_the_seeds_minibatches(subset):
+    """Blocks or not, a run's epoch is its steps on the minibatches of the seed's shuffle, in
+    order: the same numbers as a plain loop over them (the seed gives the first weights, then
+    the shuffles)."""
+    config = tiny(optimizers=("adam",), seed=3)
+    result = run_race(config, subset)["adam"]
+    weights_seed, shuffle_seed = np.random.SeedSequence(3).spawn(2)
+    model = MLP(config.hidden, weights_seed)
+    runner = _Runner("adam", model, config.hyper_for("adam"), check_convention("keras"), steps_per_epoch=1)
+    order = np.random.default_rng(shuffle_seed).permutation(len(subset.y_train))
+    for first in range(0, len(order), 32):
+        assert runner.step(subset.x_train[order[first:first + 32]], subset.y_train[order[first:first + 32]])
+    assert result.loss == [runner.loss_sum / runner.seen] and result.accuracy == [runner.correct / runner.seen]
+    assert result.val_loss[0] == model.evaluate(subset.x_val, subset.y_val)[0]
+
+
+def test_every_optimizer_races_and_each_run_is_the_run_it_would_be_alone(subset):
+    """The whole registry in one race, in a convention some optimizers lack (they follow their
+    first), the runs taking turns by blocks of minibatches: each one's results are exactly those
+    of the same run alone."""
+    config = tiny(optimizers=tuple(OPTIMIZERS), convention="optax", epochs=2)
+    together = without_seconds(run_race(config, subset))
+    for name in OPTIMIZERS:
+        alone = without_seconds(run_race(tiny(optimizers=(name,), convention="optax", epochs=2), subset))
+        assert together[name] == alone[name], name
+        assert len(together[name]["val_loss"]) == 2 and together[name]["diverged_at"] is None
+
+
 def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
     """ReLU and a log-sum-exp loss keep this network finite on [0, 1] images even at lr 1000 (dead
     units stop it), so the images are scaled up a million times to make SGD overflow."""
@@ -134,21 +162,26 @@ def test_a_diverging_run_is_marked_at_its_step_and_the_others_go_on(subset):
     assert [r for r in sgd if r["kind"] == "diverged"] == [sgd[-1]]
     assert results["sgd"].loss == []  # it diverged in its first epoch
     assert results["adam"].diverged_at is None and len(results["adam"].val_loss) == 2
+    # and Adam's run beside a run that diverged is its run alone
+    assert without_seconds(results)["adam"] == without_seconds(run_race(tiny(optimizers=("adam",), epochs=2), big))["adam"]
 
 
 def test_should_stop_stops_at_once_and_keeps_the_finished_epochs(subset):
+    """Polled before every minibatch of each of the two runs: the stop comes ten polls into the
+    second epoch."""
     steps_per_epoch = math.ceil(len(subset.y_train) / 32)
+    stop_at = 2 * steps_per_epoch + 10
     polls, log = 0, []  # the race's records and the stop, in the order they happened
 
     def should_stop():
         nonlocal polls
         polls += 1
-        if polls == steps_per_epoch + 10:
+        if polls == stop_at:
             log.append("stop")
-        return polls >= steps_per_epoch + 10
+        return polls >= stop_at
 
     results = run_race(tiny(epochs=3), subset, should_stop=should_stop, on_event=lambda name, record: log.append(record))
-    assert polls == steps_per_epoch + 10  # polled before every minibatch, not once after the True
+    assert polls == stop_at  # polled before every minibatch, not once after the True
     assert log[-1] == "stop"  # and nothing trained, evaluated or recorded after it
     for name in ("sgd", "adam"):
         assert len(results[name].val_accuracy) == 1 and results[name].diverged_at is None
