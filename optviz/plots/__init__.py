@@ -10,6 +10,7 @@ from optviz.plots.animation import race_animation
 from optviz.plots.curves import (DISTANCE_TITLE, HEADROOM, ball, distance_curves, learning_rates, loss_curves,
                                  progress)
 from optviz.plots.race import training_race
+from optviz.plots.steps import step_through
 from optviz.plots.surface import GRID, GRID_3D, contour, lowest, surface_3d
 from optviz.plots.theme import (CONVENTION_NAMES, CURVE_POINTS, FRAMES, IMAGE_SCALE, PALETTE, PATH_POINTS, QUIET,
                                 SLIDE, THEME, THEME_SPEC, color, figure_name, finite_steps, labels, number,
@@ -19,6 +20,7 @@ __all__ = [
     "CONVENTION_NAMES", "CURVE_POINTS", "DISTANCE_TITLE", "FRAMES", "GRID", "GRID_3D", "HEADROOM", "IMAGE_SCALE",
     "PALETTE", "PATH_POINTS", "QUIET", "SLIDE", "THEME", "THEME_SPEC", "ball", "color", "contour",
     "distance_curves", "figure_name", "finite_steps", "labels", "learning_rates", "loss_curves", "lowest",
-    "number", "plotly_config", "progress", "race_animation", "run_label", "surface_3d", "symbol", "thin",
+    "number", "plotly_config", "progress", "race_animation", "run_label", "step_through", "surface_3d", "symbol",
+    "thin",
     "training_race",
 ]

@@ -4,10 +4,11 @@ Every builder sets the :data:`THEME` template on its figure, so what a teacher e
 the class saw. (Streamlit restyles charts unless told not to: show them with
 ``st.plotly_chart(fig, theme=None, config=plotly_config(fig))``.)
 
-Each optimizer keeps one colour in every figure, picked by its place in the registry; several
-runs of the same optimizer differ by line dash, and their legends by the hyper-parameters that
-set them apart. Titles are plain text, because LaTeX does not render in offline image export;
-equations belong beside the plot.
+Each optimizer keeps one colour in every figure, picked by its place in the registry; every run
+also has its own dash and marker shape, by its place in the figure, so that runs stay apart in
+greyscale and for colour-blind eyes, and several runs of one optimizer share its hue but not its
+line. Legends name the hyper-parameters that set runs apart. Titles are plain text, because LaTeX
+does not render in offline image export; equations belong beside the plot.
 
 The browser gets no more data than a figure needs: long paths are thinned (keeping the first,
 the last and the divergence points), grids are 80-140 points a side and stored as float32.
@@ -28,13 +29,16 @@ import plotly.graph_objects as go
 
 from optviz.optimizers import OPTIMIZERS, RANGES
 
-#: Okabe & Ito's colour-blind-safe palette without its yellow (unreadable on white), then
-#: Paul Tol's wine: one colour per optimizer, in registry order.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
-#: How several runs of one optimizer are told apart in one figure: by dash and by marker shape.
+#: One colour per optimizer, in registry order. Each keeps its colour under the commonest colour
+#: blindness (deuteranopia, simulated in tests/plots/test_palette.py), stays apart from the grey
+#: surface and from the others there, and none is black, the colour of the minima: Okabe & Ito's
+#: blue, vermillion, orange and sky blue, then Paul Tol's green, a brown, a salmon and a lavender.
+PALETTE = ("#0072B2", "#D55E00", "#E69F00", "#56B4E9", "#117733", "#8C510A", "#D6604D", "#8073AC")
+#: Every run of a figure gets its own dash and marker shape, by its place among the runs.
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon")
-#: A light, grey contour scale: every palette colour stands out on it.
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "cross")
+#: Markers shown along a long line: enough to tell its shape, few enough to leave the line readable.
+MARKERS_ALONG = 12
 
 #: A 16:9 slide, in layout pixels: the size of exported and downloaded images.
 SLIDE = (1280, 720)
@@ -148,17 +152,14 @@ def labels(traces) -> list:
     return texts
 
 
-def styles(traces) -> list:
-    """The line and marker of each run: the optimizer's colour, and a dash and a marker shape
-    per repeat of that optimizer."""
-    seen = {}
+def styles(runs) -> list:
+    """The line and marker of each run (anything with an ``optimizer``): its optimizer's colour,
+    and the dash and marker shape of its place among the runs."""
     styles = []
-    for trace in traces:
-        repeat = seen.get(trace.optimizer, 0)
-        seen[trace.optimizer] = repeat + 1
-        colour = color(trace.optimizer)
-        styles.append((dict(color=colour, dash=DASHES[repeat % len(DASHES)]),
-                       dict(color=colour, symbol=SYMBOLS[repeat % len(SYMBOLS)])))
+    for place, run in enumerate(runs):
+        colour = color(run.optimizer)
+        styles.append((dict(color=colour, dash=DASHES[place % len(DASHES)]),
+                       dict(color=colour, symbol=SYMBOLS[place % len(SYMBOLS)])))
     return styles
 
 
@@ -176,6 +177,13 @@ def thin(count: int, limit: int) -> np.ndarray:
 def finite_steps(trace) -> int:
     """How many leading points of the path are finite: all of them unless the run diverged."""
     return trace.diverged_at if trace.diverged_at is not None else len(trace.path)
+
+
+def plain(values, span: float = 1.0) -> list:
+    """Numbers for an animation frame, as a list rounded to 1e-6 of ``span``: Plotly's encoder
+    spends half a millisecond on every numpy array, and a figure with 100 frames has hundreds."""
+    decimals = max(0, 6 - int(np.floor(np.log10(span)))) if span > 0 else 6
+    return [None if not np.isfinite(v) else v for v in np.round(np.asarray(values, dtype=np.float64), decimals).tolist()]
 
 
 def drawn_steps(trace, limit: int = PATH_POINTS) -> np.ndarray:
@@ -211,8 +219,11 @@ def figure_from(spec: dict) -> go.Figure:
 
 
 
-def mode(steps: np.ndarray) -> str:
-    return "lines+markers" if len(steps) <= DOTS_UP_TO else "lines"
+def marked_line(steps: np.ndarray, marker: dict, size: int = 7) -> dict:
+    """``mode`` and ``marker`` of a run's line: every step a dot on a short run (the steps are the
+    lesson), else a few of its marker shape along it, so that it can be told apart without colour."""
+    shown = 0 if len(steps) <= DOTS_UP_TO else MARKERS_ALONG
+    return dict(mode="lines+markers", marker=dict(size=size, maxdisplayed=shown, **marker))
 
 
 
