@@ -22,16 +22,24 @@ def static_export_problem() -> str | None:
 
 
 def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: bool = False):
-    """A figure in the page, themed as exported, with a popover to download it.
+    """A figure in the page, themed as exported, with a popover to download it under it."""
+    event = chart(fig, key, height=height, selectable=selectable)
+    export_menu(fig, key, csv=csv)
+    return event
 
-    ``csv`` is the figure's data as CSV text (or a callable making it). PNG and SVG come from the
-    server when it has a Chromium, and always from the chart's own camera button (PNG at 3×), at
-    the figure's own slide size: ``height`` sizes the chart on the page only.
-    """
-    event = st.plotly_chart(
+
+def chart(fig, key: str, *, height: int | str = "content", selectable: bool = False):
+    """A figure in the page, themed as exported; ``height`` sizes the chart on the page only."""
+    return st.plotly_chart(
         fig, theme=None, config=plots.plotly_config(fig), key=key, height=height,
         on_select="rerun" if selectable else "ignore", selection_mode="points",
     )
+
+
+def export_menu(fig, key: str, *, csv=None) -> None:
+    """A popover to download a figure: ``csv`` is its data as CSV text (or a callable making it).
+    PNG and SVG come from the server when it has a Chromium, and always from the chart's own
+    camera button (PNG at 3×), at the figure's own slide size."""
     with st.popover("Export", icon=":material/download:"):
         problem = static_export_problem()
         if problem:
@@ -48,7 +56,6 @@ def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: 
         if csv is not None:
             st.download_button("Data (CSV)", data=csv, file_name=export.filename(fig, "csv"), mime="text/csv",
                                key=f"{key}-csv", on_click="ignore")
-    return event
 
 
 #: Widgets keep their values for the whole session: while hidden (an optimizer unticked) and while

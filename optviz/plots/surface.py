@@ -22,6 +22,7 @@ from PIL import Image
 
 import surfaces
 from optviz.engine.evaluate import grid
+from optviz.engine.tuning import window_holding
 from optviz.plots.theme import (_SUPERSCRIPTS, drawn_steps, figure_from, finite_steps, labels, marked_line,
                                 new_spec, styles, thin, PATH_POINTS)
 
@@ -188,12 +189,7 @@ def surface_layers(picture: Picture, box, scale: bool = True) -> tuple:
 
 def view_box(surface, domain, traces=()) -> tuple:
     """The box a map is fitted to: the surface's window, grown to hold every run's start."""
-    (x0, x1), (y0, y1) = window(surface, domain)
-    starts = np.array([t.path[0] for t in traces]).reshape(-1, 2)
-    if len(starts):
-        x0, x1 = min(x0, starts[:, 0].min()), max(x1, starts[:, 0].max())
-        y0, y1 = min(y0, starts[:, 1].min()), max(y1, starts[:, 1].max())
-    return (float(x0), float(x1)), (float(y0), float(y1))
+    return window_holding(window(surface, domain), [t.path[0] for t in traces])
 
 
 def leaves_at(path, box):

@@ -104,6 +104,17 @@ def symbol(name: str) -> str:
     return re.sub(r"_\{?(\d+)\}?", lambda m: m[1].translate(_SUBSCRIPTS), text)
 
 
+_SUBSCRIPT_LETTERS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+
+
+def latex_text(latex: str) -> str:
+    """A quantity's name in the article's notation as plain text, for tables and legends that do
+    not render LaTeX: ``\\hat m_t`` → m̂ₜ, ``\\theta_{t-1}`` → θₜ₋₁, ``\\alpha_t`` → αₜ."""
+    text = re.sub(r"\\hat\s*\{?([^{}\s_]+)\}?", lambda m: m[1] + "\u0302", latex)
+    text = re.sub(r"\\(?:var)?([a-zA-Z]+)\s*", lambda m: _greek(m[1]), text)
+    return re.sub(r"_\{([^{}]*)\}|_(\w)", lambda m: (m[1] or m[2]).translate(_SUBSCRIPT_LETTERS), text)
+
+
 def _greek(name: str) -> str:
     try:
         return unicodedata.lookup(f"GREEK SMALL LETTER {name.upper()}")
@@ -241,9 +252,11 @@ def figure_name(fig: go.Figure) -> str:
 def plotly_config(fig: go.Figure, image: str = "png") -> dict:
     """The Plotly ``config`` of a shown figure: the camera button downloads a slide-sized image,
     a PNG at 3× (sharp on a projector) or an SVG, named after the figure and made in the browser
-    with no server involved; no Plotly logo."""
+    with no server involved; no Plotly logo; and the mouse wheel scrolls the page instead of zooming
+    (the modebar zooms)."""
     return {
         "displaylogo": False,
+        "scrollZoom": False,  # the mouse wheel scrolls the page, also over a 3D chart
         "toImageButtonOptions": {"format": image, "filename": figure_name(fig), "scale": IMAGE_SCALE,
                                  "width": SLIDE[0], "height": SLIDE[1]},
     }
