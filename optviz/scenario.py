@@ -12,8 +12,9 @@ one per run::
 
     ?surface=plateau&opt=sgd,sgd,sgd,sgd&sgd.lr=12,2.6,0.05,1&steps=50&start=0.8,0.6
 
-What an optimizer "would take" is the surface's recommendation for it, where the surface has one
-(``Surface.defaults``), else the convention's default.
+What a run "would take" is its setting in the surface's own runs when the link lists the same
+optimizers, else the surface's recommendation for the optimizer (``Surface.defaults``), else the
+convention's default.
 """
 
 import math
@@ -147,19 +148,23 @@ def presenting(value) -> bool:
 
 
 def to_query(scenario: Scenario) -> dict:
-    """The scenario as query parameters (strings), leaving out what its reader would assume."""
-    default = Scenario(surface=scenario.surface, convention=scenario.convention)
+    """The scenario as query parameters (strings), leaving out what its reader would assume: the
+    surface's own runs, and each setting as the run would take it (from the surface's own runs
+    when the link lists the same optimizers, else as a new run on the surface takes it)."""
+    usual = Scenario(surface=scenario.surface, convention=scenario.convention).runs
     query = {}
     if scenario.surface != Scenario.surface:
         query["surface"] = scenario.surface
-    if scenario.runs != default.runs:
+    if [r.optimizer for r in scenario.runs] == [r.optimizer for r in usual]:
+        bases = [r.hyper for r in usual]
+    else:
         query["opt"] = ",".join(r.optimizer for r in scenario.runs)
+        bases = [recommended(scenario.surface, r.optimizer, scenario.convention) for r in scenario.runs]
     for optimizer in scenario.optimizers:
-        mine = [r.hyper for r in scenario.runs if r.optimizer == optimizer]
-        base = recommended(scenario.surface, optimizer, scenario.convention)
+        mine = [i for i, r in enumerate(scenario.runs) if r.optimizer == optimizer]
         for name in OPTIMIZERS[optimizer].hyper:
-            values = [hyper[name] for hyper in mine]
-            if any(v != base[name] for v in values):
+            values = [scenario.runs[i].hyper[name] for i in mine]
+            if any(value != bases[i][name] for value, i in zip(values, mine)):
                 query[f"{optimizer}.{name}"] = ",".join(map(_number, values[:1] if len(set(values)) == 1 else values))
     for name in ("steps", "convention", "view"):
         if getattr(scenario, name) != getattr(Scenario, name):
@@ -207,10 +212,12 @@ def from_query(query: dict) -> tuple[Scenario, list[str]]:
     if "start" in query:
         values["start"] = _start(query.pop("start"), surfaces.get(surface), notices)
 
+    usual = default_runs(surface, convention)
     names = _optimizers(query.pop("opt"), notices) if "opt" in query else None
-    settings = [dict(r.hyper) for r in default_runs(surface, convention)] if names is None else \
-        [recommended(surface, name, convention) for name in names]
-    names = names or [r.optimizer for r in default_runs(surface, convention)]
+    if names is None or names == [r.optimizer for r in usual]:
+        names, settings = [r.optimizer for r in usual], [dict(r.hyper) for r in usual]
+    else:
+        settings = [recommended(surface, name, convention) for name in names]
     for key in [k for k in query if "." in k]:
         optimizer, name = key.split(".", 1)
         raw = query.pop(key)

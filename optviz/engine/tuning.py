@@ -75,7 +75,7 @@ def tune(surface, optimizer, grid, starts=None, steps=200, convention="keras", o
 
     >>> t = tune("bowl", "sgd", [0.01, 0.1, 1.5], steps=50)
     >>> t.lr, t.excluded[2]
-    (0.1, 'diverged')
+    (0.1, 'ended above its start')
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
