@@ -25,7 +25,7 @@ from optviz.engine.trajectory import REACHED, inspect_step
 from optviz.engine.tuning import DEFAULT_OBJECTIVE, OBJECTIVES, starts_around, tune
 from optviz.optimizers import OPTIMIZERS, RANGES
 from optviz.plots import export
-from optviz.plots.steps import STEP_FRAMES
+from optviz.plots.steps import MAP_HEIGHT, STEP_FRAMES, table_pixels
 from optviz.plots.tuning import tuning_curves
 from optviz.scenario import (LIMITS, LR_GRID, MAX_RUNS, MAX_STEPS, VIEWS, Run, Scenario, default_runs, from_query,
                              recommended, snapped, start_grid, start_window, to_query)
@@ -34,12 +34,14 @@ from ui.common import KEEP, beta_slider, chart, export_menu, notices, show, stop
 EPSILON_GRID = (0.0, *(10.0 ** e for e in range(-12, 1)))
 VIEW_NAMES = {"contour": "Map", "surface": "3D", "animation": "Animation", "steps": "Step by step"}
 MAP_GRID = 100  # map points a side: the browser redraws the map faster than at the default 140
-#: The page's room above the main figure (its padding, the title row, the lesson), in pixels: the
-#: figure takes the rest of the window's height, and never less than its minimum.
-FIT = {"lab": (196, 440), "present": (132, 460)}
+#: The page's room above the main figure (its padding, the title row, the lesson), in pixels, and
+#: the least height of the figure: it takes the rest of the window's height (and the step-through
+#: its table of numbers under that).
+FIT = {"lab": (176, 440), "present": (124, 460)}
 STYLE = """<style>
 .stMainBlockContainer {{ padding: 4rem 1.5rem 2rem 1.5rem; }}
-.st-key-main-figure {{ flex: 0 0 auto !important; height: max({low}px, calc(100vh - {above}px)) !important; }}
+.st-key-main-figure {{ flex: 0 0 auto !important;
+                       height: max({low}px, calc(100vh - {above}px + {below}px)) !important; }}
 </style>"""
 TUNING_STARTS = {1: "from this start", 9: "from 9 starts around it"}
 #: Each view's main figure, from the runs and the surface.
@@ -197,12 +199,13 @@ def _controls() -> None:
                 if name == "lr" and state.same_lr:
                     continue
                 _hyper_widget(run_id, title, name)
-            left, right = st.columns(2)
-            left.button("Another α", key=f"copy-{run_id}", on_click=_copy_run, args=(run_id,),
-                        icon=":material/add:", disabled=len(state.runs) >= MAX_RUNS,
-                        help="Another run of this optimizer, with the same settings and a larger α.")
-            right.button("Remove", key=f"remove-{run_id}", on_click=_remove_run, args=(run_id,),
-                         icon=":material/delete:")
+            with st.container(horizontal=True, gap="small"):
+                st.button("Copy", key=f"copy-{run_id}", on_click=_copy_run, args=(run_id,), icon=":material/add:",
+                          disabled=len(state.runs) >= MAX_RUNS, width="content",
+                          help="Another run of this optimizer, just after this one: the same settings, α two "
+                               "stops larger on its slider.")
+                st.button("Remove", key=f"remove-{run_id}", on_click=_remove_run, args=(run_id,),
+                          icon=":material/delete:", width="content")
     st.selectbox("Add a run", list(OPTIMIZERS), index=None, key="add_run", on_change=_add_run,
                  format_func=lambda o: OPTIMIZERS[o].title, placeholder="Add an optimizer…",
                  disabled=len(state.runs) >= MAX_RUNS,
@@ -343,7 +346,12 @@ def page() -> None:
     state.update(state.pop("pending", {}))
     present = state.present
     above, low = FIT["present" if present else "lab"]
-    st.html(STYLE.format(above=above, low=low))
+    if state.view == "steps":  # the step-through's map is laid out for MAP_HEIGHT, its numbers under it
+        below = table_pixels(len(state.runs))
+        low = max(low, MAP_HEIGHT) + below
+    else:
+        below = 0
+    st.html(STYLE.format(above=above, low=low, below=below))
     if not present:
         with st.sidebar:
             _controls()
@@ -370,11 +378,8 @@ def page() -> None:
     fig = MAIN_FIGURES[view](traces, surface)
     picking = view == "contour" and not present and state.pick_start
     shown = _clickable(plots.contour(traces, surface, resolution=MAP_GRID), surface) if picking else fig
-    if view == "steps":  # its own height: the map, then the table of numbers under it
-        event = chart(shown, f"main-{view}", height=int(fig.layout.height))
-    else:
-        with st.container(key="main-figure"):  # as tall as the window allows (STYLE)
-            event = chart(shown, f"main-{view}", selectable=picking, height="stretch")
+    with st.container(key="main-figure"):  # as tall as the window allows (STYLE)
+        event = chart(shown, f"main-{view}", selectable=picking, height="stretch")
     export_menu(fig, f"main-{view}", csv=csv)
     if picking:
         _click_to_start(event, surface)

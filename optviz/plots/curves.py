@@ -57,7 +57,7 @@ def log_axis(y_range) -> dict:
 
 def _curves(traces, texts, values, y_title, log, title) -> go.Figure:
     """One line per run of ``values(trace)`` against step, on a log or a linear axis."""
-    spec = new_spec(title, xaxis=dict(title=dict(text="step")), legend=below_legend(-0.18),
+    spec = new_spec(title, xaxis=dict(title=dict(text="step")), legend=below_legend(-0.22),
                     yaxis=dict(title=dict(text=y_title), type="log" if log else "linear"))
     spec["data"], y_range = _lines(traces, texts, values, log)
     if y_range:
@@ -195,7 +195,7 @@ def ball(traces, direction=None, surface=None, *, domain=None, title=None, resol
     s = np.linspace(low, high, resolution)
     curve = evaluate(surface, origin[0] + s * d[0], origin[1] + s * d[1])
     spec = new_spec(
-        title or f"{surface.title}: the loss along a line", legend=below_legend(-0.18),
+        title or f"{surface.title}: the loss along a line", legend=below_legend(-0.22),
         xaxis=dict(title=dict(text=f"along the line from ({number(origin[0])}, {number(origin[1])}) "
                                    f"toward ({number(d[0])}, {number(d[1])})"),
                    range=[float(low), float(high)]),

@@ -26,8 +26,9 @@ from optviz.plots.theme import figure_from, labels, number, plain, styles
 STEP_FRAMES = 150
 #: The state slot drawn as the moment arrow, for the optimizers that keep one.
 MOMENT = "m"
-#: The figure's height above the table, in pixels: title and controls, the map, its axis and key.
-MAP_HEIGHT = 540
+#: The figure's height above the table, in pixels, at least: title and controls, the map, its axis
+#: and key. The figure is laid out for this height; taller, the map grows and the table keeps its rows.
+MAP_HEIGHT = 520
 ROW, HEADER = 60, 36  # the table's row (up to two lines) and header heights, in pixels
 ARROWS = (("gradient", "dot", "−α·∇J: the plain gradient step"),
           ("moment", "dash", "the moment m, as a step"),
@@ -117,7 +118,7 @@ def step_through(traces, surface=None, *, domain=None, title=None, frames=STEP_F
                              marker=dict(symbol=["circle", "arrow"], size=[0, 13], angleref="previous",
                                          color=line["color"])))
     moving.append(len(data))
-    table_height = HEADER + ROW * len(traces) + 6
+    table_height = table_pixels(len(traces))
     height = MAP_HEIGHT + table_height
     paper = height - CONTROLS_MARGIN - 8
     colours = [line["color"] for line, _ in looks]
@@ -147,10 +148,18 @@ def step_through(traces, surface=None, *, domain=None, title=None, frames=STEP_F
         names = [str(t) for t in range(1, count + 1)]
         spec["frames"] = [dict(name=name, data=frame(int(name)), traces=moving,
                                layout=dict(updatemenus=[_nav(int(name), count)])) for name in names]
-        for index, drawn in zip(moving, frame(1)):
-            data[index].update(drawn)
+        for index, drawn in zip(moving, frame(1)):  # step 1 shows first; the table keeps its look
+            if drawn["type"] == "table":
+                data[index]["cells"]["values"] = drawn["cells"]["values"]
+            else:
+                data[index].update(drawn)
         layout.update(updatemenus=[_nav(1, count)], sliders=[step_slider(names, "step ", redraw=True, left=170)])
     return figure_from(spec)
+
+
+def table_pixels(runs: int) -> int:
+    """The height of the table of numbers under the map, for ``runs`` runs."""
+    return HEADER + ROW * runs + 14
 
 
 def _nav(t, count) -> dict:

@@ -32,8 +32,9 @@ from optviz.optimizers import OPTIMIZERS, RANGES
 #: One colour per optimizer, in registry order. Each keeps its colour under the commonest colour
 #: blindness (deuteranopia, simulated in tests/plots/test_palette.py), stays apart from the grey
 #: surface and from the others there, and none is black, the colour of the minima: Okabe & Ito's
-#: blue, vermillion, orange and sky blue, then Paul Tol's green, a brown, a salmon and a lavender.
-PALETTE = ("#0072B2", "#D55E00", "#E69F00", "#56B4E9", "#117733", "#8C510A", "#D6604D", "#8073AC")
+#: blue, vermillion, sky blue and orange, then Paul Tol's green, a brown, a salmon and a lavender
+#: (ordered so that the pairs the article compares, Momentum and NAG say, look least alike).
+PALETTE = ("#0072B2", "#D55E00", "#56B4E9", "#E69F00", "#117733", "#8C510A", "#D6604D", "#8073AC")
 #: Every run of a figure gets its own dash and marker shape, by its place among the runs.
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "cross")
@@ -73,7 +74,7 @@ THEME = go.layout.Template(
             xaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
             yaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
             zaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
-            camera=dict(eye=dict(x=-1.5, y=-1.6, z=1.1)),
+            camera=dict(eye=dict(x=-1.2, y=-1.3, z=0.85)),
         ),
     ),
     data=dict(scatter=[go.Scatter(line=dict(width=3))]),

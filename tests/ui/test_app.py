@@ -159,9 +159,9 @@ def test_removing_every_run_and_adding_one_again():
     assert at.session_state["nesterov.lr"] == recommended("rosenbrock", "nesterov")["lr"], "the surface's advice"
 
 
-def test_another_alpha_adds_a_run_of_the_same_optimizer_just_after_it():
+def test_copy_adds_a_run_of_the_same_optimizer_just_after_it_with_a_larger_alpha():
     at = _app({"opt": "sgd,adam", "sgd.lr": "0.001"})
-    next(b for b in at.button if b.label == "Another α").click().run()  # GD's
+    next(b for b in at.button if b.label == "Copy").click().run()  # GD's
     assert not at.exception and at.session_state["runs"] == ["sgd", "sgd-2", "adam"]
     assert at.session_state["sgd-2.lr"] == 0.002 and at.query_params["opt"] == "sgd,sgd,adam"
     assert at.query_params["sgd.lr"] == "0.001,0.002"
