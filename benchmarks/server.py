@@ -46,10 +46,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def app_server(timeout: float = 120.0):
-    """Run ``streamlit run app.py`` on 127.0.0.1 and yield it once it answers its health check."""
+def app_server(timeout: float = 120.0, script: Path = ROOT / "app.py"):
+    """Run ``streamlit run app.py`` (or ``script``) on 127.0.0.1 and yield it once it answers its
+    health check."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
