@@ -175,3 +175,21 @@ def test_runs_keep_their_order_and_may_repeat():
 def test_the_labs_limits_lie_within_the_engines_ranges():
     for name, (low, high) in LIMITS.items():
         assert low < high and RANGES[name].contains(low) and RANGES[name].contains(high)
+
+
+def test_a_surfaces_own_runs_and_advice_are_what_the_lab_opens_with(monkeypatch):
+    """A surface may carry its lesson's runs (``Surface.runs``) and advice per optimizer
+    (``Surface.defaults``): a new lab, a run added, and a link's runs take them."""
+    from types import SimpleNamespace
+
+    bowl = surfaces.get("bowl")
+    advised = SimpleNamespace(**vars(bowl), defaults={"nesterov": {"lr": 0.02, "momentum": 0.8}},
+                              runs=(("sgd", {"lr": 0.1}), ("nesterov", {})))
+    monkeypatch.setitem(surfaces.SURFACES, "bowl", advised)
+    assert recommended("bowl", "nesterov") == {"lr": 0.02, "momentum": 0.8}
+    assert recommended("bowl", "adam") == OPTIMIZERS["adam"].defaults["keras"]
+    scenario = Scenario(surface="bowl")
+    assert [r.hyper for r in scenario.runs] == [{"lr": 0.1}, {"lr": 0.02, "momentum": 0.8}]
+    assert to_query(scenario) == {"surface": "bowl"}
+    assert from_query({"surface": "bowl", "opt": "nesterov"})[0].runs[0].hyper == {"lr": 0.02, "momentum": 0.8}
+    assert from_query({"surface": "bowl", "nesterov.lr": "0.05"})[0].runs[1].hyper == {"lr": 0.05, "momentum": 0.8}

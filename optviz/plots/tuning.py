@@ -19,7 +19,7 @@ def tuning_curves(tunings, texts, *, title=None) -> go.Figure:
     spec = new_spec(title or f"Tuning α: {OBJECTIVES[first.objective]} after {first.steps} steps"
                              + (f", mean over {starts} starts" if starts > 1 else ""),
                     xaxis=dict(title=dict(text="α (log scale)"), type="log", dtick=1),
-                    yaxis=dict(title=dict(text=f"{y_title} (log scale)")), legend=below_legend(-0.2))
+                    yaxis=dict(title=dict(text=f"{y_title} (log scale)")), legend=below_legend(-0.24))
     data, shown = spec["data"], []
     for tuning, text, (line, marker) in zip(tunings, texts, styles(tunings)):
         allowed = np.array([not reason for reason in tuning.excluded])

@@ -484,6 +484,26 @@ def test_every_figure_is_what_plotly_validation_makes_of_it(every_figure):
         assert spec(validated) == spec(fig), name
 
 
+def test_titles_read_as_symbols_never_as_raw_latex(every_figure):
+    """J − J*, not J_min or $J$: neither the browser nor an exported image renders LaTeX."""
+    def texts(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "title":
+                    yield value.get("text", "") if isinstance(value, dict) else value
+                elif key != "template":
+                    yield from texts(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from texts(value)
+
+    for name, fig in every_figure.items():
+        found = [t for t in texts(spec(fig)) if t]
+        assert found, name
+        for text in found:
+            assert "$" not in text and "_" not in text and "\\" not in text, (name, text)
+
+
 def test_every_figure_sends_the_theme_to_the_browser(every_figure):
     assert plots.THEME_SPEC == THEME.to_plotly_json()
     theme = json.loads(json.dumps(plots.THEME_SPEC))
@@ -517,7 +537,7 @@ def test_animation_frames_are_figure_frames(builders):
 def test_plotly_config_downloads_a_sharp_png_named_after_the_figure(runs):
     fig = plots.contour(runs, title="Fig. 2: Gradient descent — a bowl")
     config = plots.plotly_config(fig)
-    assert config["displaylogo"] is False
+    assert config["displaylogo"] is False and config["scrollZoom"] is False  # the wheel scrolls the page
     image = config["toImageButtonOptions"]
     assert image["format"] == "png" and image["scale"] >= 3
     assert image["filename"] == "fig-2-gradient-descent-a-bowl"

@@ -178,6 +178,12 @@ def test_the_results_have_a_row_per_run_and_print_steps_as_whole_numbers():
     assert any("0.01" in caption.value and "stays within" in caption.value for caption in at.caption)
 
 
+def test_the_settings_read_plainly():
+    at = _app({"opt": "momentum,adam"})
+    labels = [w.label for w in (*at.sidebar.slider, *at.sidebar.select_slider)]
+    assert "β: momentum (friction is 1 − β)" in labels and not any("((" in label or "))" in label for label in labels)
+
+
 def test_a_link_naming_no_known_optimizer_opens_the_usual_runs():
     at = _app({"opt": "lbfgs"})
     assert not at.exception and len(_figures(at)) == 2 and at.table[0].value.shape[0] == 4
