@@ -322,7 +322,8 @@ def _tuning(scenario: Scenario, labels) -> None:
     state = st.session_state
     st.subheader("Tune α")
     left, middle, right = st.columns([2, 2, 1.4], vertical_alignment="bottom")
-    left.selectbox("Objective", list(OBJECTIVES), format_func=OBJECTIVES.get, key="tuning_objective", **KEEP)
+    left.selectbox("Objective", list(OBJECTIVES), index=list(OBJECTIVES).index(DEFAULT_OBJECTIVE),
+                   format_func=OBJECTIVES.get, key="tuning_objective", **KEEP)
     middle.selectbox("Starts", list(TUNING_STARTS), format_func=TUNING_STARTS.get, key="tuning_starts", **KEEP)
     right.button("Tune α for every run", on_click=_tune, args=(scenario,), icon=":material/tune:")
     st.caption(f"Each run tries every α of the slider's grid ({plots.number(LR_GRID[0])} to "

@@ -4,8 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optviz.engine.evaluate import evaluate
-from optviz.plots.surface import excess_name, lowest, marker_key, run_markers, surface_of, window
-from optviz.plots.surface import below_legend
+from optviz.plots.surface import below_legend, excess_name, lowest, marker_key, run_markers, surface_of, window
 from optviz.plots.theme import (CURVE_POINTS, drawn_steps, figure_from, finite_steps, labels, marked_line, number,
                                 new_spec, styles, thin)
 
@@ -115,19 +114,19 @@ def distance_curves(traces, *, title=None) -> go.Figure:
 
 
 #: The progress chart's layout, in pixels: each panel's height, the gap between them, the room
-#: for the title above and for the step axis below, and a legend row.
-PANEL, PANEL_GAP, PANEL_TOP, STEP_AXIS, LEGEND_ROW = 300, 40, 60, 62, 28
+#: for the title above and for the step axis below, a legend row, and the narrowest chart width
+#: the legend's rows are counted for.
+PANEL, PANEL_GAP, PANEL_TOP, STEP_AXIS, LEGEND_ROW, NARROWEST = 300, 40, 60, 62, 28, 900
 
 
-def progress(traces, *, title=None, width: int = 900) -> go.Figure:
+def progress(traces, *, title=None) -> go.Figure:
     """The loss and the distance to the nearest minimum against step, one above the other in one
     chart (one chart redraws faster than two when a slider moves), sharing the step axis and one
     legend: stacked, each panel keeps the figure's whole width on any screen. Its height is set
-    in pixels, to give each panel :data:`PANEL` pixels with the legend below them (its rows
-    estimated for a chart ``width`` pixels wide)."""
+    in pixels, to give each panel :data:`PANEL` pixels with the legend below them."""
     loss, loss_title = _loss_values(traces, True)
     texts = labels(traces)
-    legend = LEGEND_ROW * legend_rows(texts, width) + 10
+    legend = LEGEND_ROW * legend_rows(texts, NARROWEST) + 10
     paper = 2 * PANEL + PANEL_GAP
     spec = new_spec(
         title or "Loss and distance to the nearest minimum",

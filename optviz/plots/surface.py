@@ -23,8 +23,8 @@ from PIL import Image
 import surfaces
 from optviz.engine.evaluate import grid
 from optviz.engine.tuning import window_holding
-from optviz.plots.theme import (_SUPERSCRIPTS, drawn_steps, figure_from, finite_steps, labels, marked_line,
-                                new_spec, styles, thin, PATH_POINTS)
+from optviz.plots.theme import (_SUPERSCRIPTS, PATH_POINTS, drawn_steps, figure_from, finite_steps, labels,
+                                marked_line, new_spec, styles, thin)
 
 #: A light, grey scale for the surface, low to high: every palette colour stands out on it.
 SURFACE_COLORS = [[0.0, "#ffffff"], [0.5, "#dfe2e7"], [1.0, "#a3abb7"]]

@@ -84,7 +84,7 @@ THEME = go.layout.Template(
 #: its layout, so no figure shares, or can change, this dict).
 THEME_SPEC = THEME.to_plotly_json()
 
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -100,12 +100,7 @@ def color(optimizer: str) -> str:
 def symbol(name: str) -> str:
     """A hyper-parameter's symbol in the article's notation, as plain text (β₁, not \\beta_1):
     legends and exported images cannot render LaTeX."""
-    latex = RANGES[name].symbol or name
-    text = re.sub(r"\\(?:var)?([a-zA-Z]+)", lambda m: _greek(m[1]), latex)
-    return re.sub(r"_\{?(\d+)\}?", lambda m: m[1].translate(_SUBSCRIPTS), text)
-
-
-_SUBSCRIPT_LETTERS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+    return latex_text(RANGES[name].symbol or name)
 
 
 def latex_text(latex: str) -> str:
@@ -113,7 +108,7 @@ def latex_text(latex: str) -> str:
     not render LaTeX: ``\\hat m_t`` → m̂ₜ, ``\\theta_{t-1}`` → θₜ₋₁, ``\\alpha_t`` → αₜ."""
     text = re.sub(r"\\hat\s*\{?([^{}\s_]+)\}?", lambda m: m[1] + "\u0302", latex)
     text = re.sub(r"\\(?:var)?([a-zA-Z]+)\s*", lambda m: _greek(m[1]), text)
-    return re.sub(r"_\{([^{}]*)\}|_(\w)", lambda m: (m[1] or m[2]).translate(_SUBSCRIPT_LETTERS), text)
+    return re.sub(r"_\{([^{}]*)\}|_(\w)", lambda m: (m[1] or m[2]).translate(_SUBSCRIPTS), text)
 
 
 def _greek(name: str) -> str:

@@ -178,6 +178,14 @@ def test_the_results_have_a_row_per_run_and_print_steps_as_whole_numbers():
     assert any("0.01" in caption.value and "stays within" in caption.value for caption in at.caption)
 
 
+def test_switching_the_convention_moves_the_settings_still_at_their_defaults():
+    at = _app({"opt": "adam,adam", "adam.epsilon": "1e-7,0.001"})
+    at.radio(key="convention").set_value("torch").run()
+    assert not at.exception
+    assert (at.session_state["adam.epsilon"], at.session_state["adam-2.epsilon"]) == (1e-8, 0.001)
+    assert at.query_params["convention"] == "torch" and at.query_params["adam.epsilon"] == "1e-08,0.001"
+
+
 def test_the_settings_read_plainly():
     at = _app({"opt": "momentum,adam"})
     labels = [w.label for w in (*at.sidebar.slider, *at.sidebar.select_slider)]
