@@ -35,7 +35,7 @@ def _lines(traces, texts, values, log, axes=("x", "y"), legend=True) -> tuple:
         data.append(dict(
             type="scatter", x=steps, y=y, name=text, legendgroup=text, showlegend=legend,
             line=line, xaxis=axes[0], yaxis=axes[1], hovertemplate="step %{x}<br>%{y:.4g}<extra></extra>",
-            **marked_line(steps, marker),
+            **marked_line(steps, marker, along=False),
         ))
     shown = np.concatenate(drawn) if drawn else np.empty(0)
     if not (log and np.isfinite(shown).any()):

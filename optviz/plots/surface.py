@@ -368,7 +368,8 @@ def surface_3d(traces, surface=None, *, domain=None, title=None, resolution=GRID
         x, y, z = (np.where(outside, np.nan, v) for v in (x, y, height(trace.loss[steps]) + lift))
         data.append(dict(
             type="scatter3d", x=x, y=y, z=z, mode="lines", name=text, legendgroup=text,
-            line=dict(width=7, color=line["color"], dash=line["dash"]), customdata=steps,
+            line=dict(width=7, color=line["color"], dash=line["dash"] if "px" not in line["dash"] else "solid"),
+            customdata=steps,  # (3D lines take named dashes only)
             hovertemplate="step %{customdata}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
         ))
         data.append(dict(

@@ -35,8 +35,9 @@ from optviz.optimizers import OPTIMIZERS, RANGES
 #: blue, vermillion, sky blue and orange, then Paul Tol's green, a brown, a salmon and a lavender
 #: (ordered so that the pairs the article compares, Momentum and NAG say, look least alike).
 PALETTE = ("#0072B2", "#D55E00", "#56B4E9", "#E69F00", "#117733", "#8C510A", "#D6604D", "#8073AC")
-#: Every run of a figure gets its own dash and marker shape, by its place among the runs.
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+#: Every run of a figure gets its own dash and marker shape, by its place among the runs: eight of
+#: each, so that eight runs differ by their line alone, also where a curve shows no markers.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "12px,3px,2px,3px,2px,3px", "2px,7px")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "cross")
 #: Markers shown along a long line: enough to tell its shape, few enough to leave the line readable.
 MARKERS_ALONG = 12
@@ -226,11 +227,16 @@ def figure_from(spec: dict) -> go.Figure:
 
 
 
-def marked_line(steps: np.ndarray, marker: dict, size: int = 7) -> dict:
+def marked_line(steps: np.ndarray, marker: dict, size: int = 7, along: bool = True) -> dict:
     """``mode`` and ``marker`` of a run's line: every step a dot on a short run (the steps are the
-    lesson), else a few of its marker shape along it, so that it can be told apart without colour."""
-    shown = 0 if len(steps) <= DOTS_UP_TO else MARKERS_ALONG
-    return dict(mode="lines+markers", marker=dict(size=size, maxdisplayed=shown, **marker))
+    lesson); on a long one, ``along`` it a few of its marker shape, so that it can be told apart
+    without colour (Plotly picks them at each redraw: curves redrawn at every slider move, which
+    differ by dash already, go without)."""
+    if len(steps) <= DOTS_UP_TO:
+        return dict(mode="lines+markers", marker=dict(size=size, **marker))
+    if not along:
+        return dict(mode="lines")
+    return dict(mode="lines+markers", marker=dict(size=size, maxdisplayed=MARKERS_ALONG, **marker))
 
 
 

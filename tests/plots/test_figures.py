@@ -464,11 +464,13 @@ def test_training_race_lays_out_its_panels_as_make_subplots_does():
 def every_figure(builders):
     """A figure of every builder: the trajectory ones, and those that take other inputs."""
     gds = [trace("bowl", "sgd", steps=10, lr=lr) for lr in (1.2, 0.1)]
+    eight = [trace("rosenbrock", name, steps=200, lr=0.001) for name in list(OPTIMIZERS)[:8]]
     return {
         **builders,
         "learning_rates": plots.learning_rates(gds, ["very high α", "good α"]),
         "training_race": plots.training_race(race_results(), hyper={"sgd": {"lr": 0.001}}),
         "contour without runs": plots.contour([], "styblinski_tang"),
+        **{f"{name}, eight runs": getattr(plots, name)(eight) for name in ("contour", "surface_3d", "progress")},
         "step_through": plots.step_through([trace("bowl", name, steps=5, lr=0.1, record_state=True)
                                             for name in ("sgd", "momentum")]),
         "tuning_curves": plots.tuning_curves([tune("bowl", "sgd", [0.01, 0.1, 1.5], steps=20)], ["GD"]),
