@@ -1,5 +1,7 @@
 """What the pages share: cached engine calls, showing a figure with its exports, and notices."""
 
+from functools import lru_cache
+
 import streamlit as st
 
 import optviz
@@ -7,12 +9,17 @@ from optviz import plots
 from optviz.plots import export
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@lru_cache(maxsize=256)
 def traced(surface: str, optimizer: str, start: tuple, steps: int, convention: str, settings: tuple,
            record_state: bool = False):
-    """One run, remembered: a rerun that changes one optimizer's α recomputes that run only."""
-    return optviz.trace(surface, optimizer, start=start, steps=steps, convention=convention,
-                        record_state=record_state, **dict(settings))
+    """One run, remembered: a rerun that changes one run's α recomputes that run only. Shared by
+    every session as it is (read-only), not copied: a 5,000-step run costs less to compute than
+    ``st.cache_data`` spends copying it."""
+    run = optviz.trace(surface, optimizer, start=start, steps=steps, convention=convention,
+                       record_state=record_state, **dict(settings))
+    for array in (run.path, run.loss, *(run.state or {}).values()):
+        array.flags.writeable = False
+    return run
 
 
 @st.cache_resource(show_spinner=False)

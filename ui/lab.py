@@ -320,7 +320,6 @@ def _tune(scenario: Scenario) -> None:
 
 def _tuning(scenario: Scenario, labels) -> None:
     state = st.session_state
-    st.subheader("Tune α")
     left, middle, right = st.columns([2, 2, 1.4], vertical_alignment="bottom")
     left.selectbox("Objective", list(OBJECTIVES), index=list(OBJECTIVES).index(DEFAULT_OBJECTIVE),
                    format_func=OBJECTIVES.get, key="tuning_objective", **KEEP)
@@ -337,7 +336,7 @@ def _tuning(scenario: Scenario, labels) -> None:
     if failed:
         st.warning("No α of the grid may be chosen for " + "; ".join(failed) + ": each diverges, ends above its "
                    "start, leaves the window or, for the steps objective, never reaches a minimum. Its α is kept.")
-    show(tuning_curves(tunings, labels), "tuning", height=520)
+    show(tuning_curves(tunings, labels), "tuning-curves", height=520)
 
 
 def page() -> None:
@@ -395,7 +394,9 @@ def page() -> None:
     st.table(results(traces), border="horizontal", hide_index=True)
     st.caption(f"A run has reached a minimum from the step after which it stays within {REACHED:g} of it (the "
                "article's figures use the same rule).")
-    _tuning(scenario, labels)
+    if st.toggle("Tune α", key="tuning", help="Each run's best α of the slider's grid, by an objective you pick, "
+                                            "with the whole curve behind the choice.", **KEEP):
+        _tuning(scenario, labels)
     if st.toggle("Update rules", key="rules", help="Each optimizer's update, in the article's notation, and where "
                                                    "Keras and PyTorch differ.", **KEEP):
         _equations(scenario)

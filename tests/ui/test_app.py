@@ -91,6 +91,7 @@ def test_presentation_mode_shows_the_figures_only():
 
 def test_tuning_gives_each_run_the_alpha_its_objective_prefers_and_shows_the_curve():
     at = _app({"opt": "sgd,adam,adam", "adam.beta1": "0.9,0.5", "steps": "200"})
+    at.toggle(key="tuning").set_value(True).run()
     at.selectbox(key="tuning_objective").set_value("final").run()
     next(b for b in at.button if b.label == "Tune α for every run").click().run()
     assert not at.exception
