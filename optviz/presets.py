@@ -17,7 +17,7 @@ from optviz import plots
 from optviz.plots import number
 from optviz.optimizers import OPTIMIZERS
 from optviz.engine.trajectory import REACHED, trace
-from optviz.scenario import Run, run  # noqa: F401 (a preset's runs are the lab's)
+from optviz.scenario import run
 
 #: What a preset can show; each is the builder of the same name in ``optviz.plots``.
 VIEWS = ("contour", "surface_3d", "loss_curves", "distance_curves", "race_animation", "ball", "learning_rates")
