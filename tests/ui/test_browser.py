@@ -117,23 +117,64 @@ def _visible(box, page) -> bool:
         box["right"] <= size["width"] + 1
 
 
-@pytest.mark.parametrize("view", ["contour", "animation", "steps", "surface"])
-def test_the_labs_main_figure_its_view_switch_and_its_controls_fit_the_screen(server, page, view):
-    _open(page, f"{server}/?view={view}")
-    charts = _check_charts(page, f"lab, {view}")
-    main = charts[0]
+def _view(page, name: str, charts: int = 2) -> None:
+    """Switch the lab's view and wait until its figure is drawn."""
+    page.get_by_role("radio", name=name, exact=True).click()
+    page.wait_for_function(f"() => document.querySelectorAll('{CHART}').length >= {charts}", timeout=60_000)
+    time.sleep(1.5)
+
+
+def _check_main_figure(page, view: str) -> dict:
+    """The view switch, the main figure's plot and its play/step controls are on the screen at once."""
+    main = _check_charts(page, f"lab, {view}")[0]
     switch = page.evaluate("() => { const r = document.querySelector('[data-testid=\"stButtonGroup\"]')"
                            ".getBoundingClientRect(); return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }")
     assert _visible(switch, page), "the view switch"
     for plot in main["plots"]:
-        assert _visible(plot, page), ("the main figure's plot", plot)
+        assert _visible(plot, page), (view, "the main figure's plot", plot)
     for control in main["controls"]:
-        assert _visible(control, page), ("its play/step controls", control)
-    if view in ("animation", "steps"):
-        assert len(main["controls"]) == 2
+        assert _visible(control, page), (view, "its play/step controls", control)
     if view != "steps":  # the step-through's table of numbers continues below
-        assert _visible(main["chart"], page), "the whole main figure"
+        assert _visible(main["chart"], page), (view, "the whole main figure")
     _shot(page, f"lab-{view}")
+    return main
+
+
+SURFACE = ("() => ({images: document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .imagelayer image').length,"
+           " bars: document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .colorbar').length,"
+           " lines: document.querySelector('[data-testid=\"stPlotlyChart\"] .scatterlayer .trace')"
+           ".querySelectorAll('path.js-line').length,"
+           f" step: ({STEP})()}})")
+
+
+def test_the_lab_fits_the_screen_in_every_view(server, page):
+    """Map, Animation (played: the surface stays), Step by step (stepped), 3D."""
+    _open(page, f"{server}/?opt=sgd,momentum,rmsprop,adam&steps=120")
+    _check_main_figure(page, "contour")
+
+    _view(page, "Animation")
+    assert len(_check_main_figure(page, "animation")["controls"]) == 2
+    before = page.evaluate(SURFACE)
+    assert before["images"] >= 1 and before["bars"] >= 1 and before["lines"] >= 10, before
+    page.locator(".updatemenu-button", has_text="Play").first.click()
+    time.sleep(2.5)
+    after = page.evaluate(SURFACE)
+    assert after["step"] != before["step"], "the animation plays"
+    assert (after["images"], after["bars"], after["lines"]) == (before["images"], before["bars"], before["lines"]), \
+        "the surface, its level lines and its colour bar stay while it plays"
+    assert page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop") == 0, \
+        "Play does not scroll the map away"
+    _shot(page, "animation-playing")
+
+    _view(page, "Step by step")
+    assert len(_check_main_figure(page, "steps")["controls"]) == 2
+    for button, shown in (("▶", "step 2"), ("▶", "step 3"), ("◀", "step 2")):
+        page.locator(".updatemenu-button", has_text=button).first.click()
+        page.wait_for_function(f"() => ({STEP})().trim() === '{shown}'", timeout=10_000)
+    _shot(page, "steps-step-2")
+
+    _view(page, "3D")
+    _check_main_figure(page, "surface")
 
 
 def test_presentation_mode_shows_whole_axes_and_colour_bars(server, page):
@@ -161,39 +202,9 @@ def test_every_figure_of_the_article_fits(server, page):
         _shot(page, f"figures-{key}", whole=True)
 
 
-def test_animation_frames_keep_the_surface(server, page):
-    _open(page, f"{server}/?view=animation")
-    surface = ("() => ({images: document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .imagelayer image').length,"
-               " bars: document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .colorbar').length,"
-               " lines: document.querySelector('[data-testid=\"stPlotlyChart\"] .scatterlayer .trace')"
-               ".querySelectorAll('path.js-line').length,"
-               f" step: ({STEP})()}})")
-    before = page.evaluate(surface)
-    assert before["images"] >= 1 and before["bars"] >= 1 and before["lines"] >= 10, before
-    page.locator(".updatemenu-button", has_text="Play").first.click()
-    time.sleep(2.5)
-    after = page.evaluate(surface)
-    assert after["step"] != before["step"], "the animation plays"
-    assert (after["images"], after["bars"], after["lines"]) == (before["images"], before["bars"], before["lines"]), \
-        "the surface, its level lines and its colour bar stay while it plays"
-    assert page.evaluate("() => window.scrollY") == 0, "Play does not scroll the map away"
-    _shot(page, "animation-playing")
-
-
-def test_the_step_through_steps_in_the_browser(server, page):
-    _open(page, f"{server}/?view=steps&opt=sgd,momentum&steps=40")
-    cell = STEP
-    assert page.evaluate(cell).strip() == "step 1"
-    page.locator(".updatemenu-button", has_text="▶").first.click()
-    page.wait_for_function(f"() => ({cell})().trim() === 'step 2'", timeout=10_000)
-    page.locator(".updatemenu-button", has_text="▶").first.click()
-    page.wait_for_function(f"() => ({cell})().trim() === 'step 3'", timeout=10_000)
-    page.locator(".updatemenu-button", has_text="◀").first.click()
-    page.wait_for_function(f"() => ({cell})().trim() === 'step 2'", timeout=10_000)
-    _shot(page, "steps-step-2")
-
-
-def test_moving_the_alpha_slider_with_the_keyboard_redraws_the_chart(server, page):
+def test_moving_the_alpha_slider_with_the_keyboard_redraws_the_chart(server, chromium_browser, requests_made):
+    page = chromium_browser.new_page(viewport={"width": 1280, "height": 720})
+    page.on("request", lambda sent: requests_made.append(sent.url))
     _open(page, f"{server}/?opt=adam&adam.lr=0.001&steps=200")
     assert "Adam (α=0.001," in legend_text(page)
     slider = page.get_by_role("slider", name="α: Adam")
@@ -202,6 +213,7 @@ def test_moving_the_alpha_slider_with_the_keyboard_redraws_the_chart(server, pag
     page.wait_for_function("() => [...document.querySelectorAll('.legendtext')]"
                            ".some(e => e.textContent.startsWith('Adam (α=0.0015,'))", timeout=30_000)
     assert "adam.lr=0.0015" in page.url
+    page.close()
 
 
 def test_every_request_goes_to_the_app_itself(server, requests_made):
