@@ -399,15 +399,15 @@ class _Palette:
     def __init__(self, quantized: Image.Image):
         self.palette = quantized.getpalette()[:3 * 256]
         self.colours = np.asarray(self.palette, dtype=np.int32).reshape(-1, 3)
-        self.nearest = np.full(1 << 24, -1, dtype=np.int16)  # by 0xRRGGBB, filled as colours turn up
+        self.nearest = np.full(1 << 24, -1, dtype=np.int16)  # by colour, filled as colours turn up
 
     def indexed(self, image: Image.Image) -> Image.Image:
-        rgb = np.asarray(image, dtype=np.int32)
-        packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+        # Each pixel as one number, 0xBBGGRR: the bytes of RGBX read as little-endian words, less X.
+        packed = np.asarray(image.convert("RGBX")).view("<u4")[..., 0] & 0xFFFFFF
         found = self.nearest[packed]
         missing = np.unique(packed[found < 0])
         for chunk in np.array_split(missing, max(1, len(missing) // 4096)):
-            colours = np.stack([chunk >> 16, (chunk >> 8) & 255, chunk & 255], axis=1)
+            colours = np.stack([chunk & 255, (chunk >> 8) & 255, chunk >> 16], axis=1).astype(np.int32)
             distances = ((colours[:, None, :] - self.colours[None, :, :]) ** 2).sum(axis=2)
             self.nearest[chunk] = distances.argmin(axis=1)
         if len(missing):
