@@ -427,8 +427,8 @@ def to_mp4(fig, *, scale: float = 1.5) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "animation.mp4"
         writer = imageio_ffmpeg.write_frames(str(path), first.size, fps=1000 / movie.ms, codec="libx264",
-                                             quality=8, macro_block_size=2, ffmpeg_log_level="error",
-                                             output_params=["-movflags", "+faststart"])
+                                             quality=7, macro_block_size=2, ffmpeg_log_level="error",
+                                             output_params=["-preset", "veryfast", "-movflags", "+faststart"])
         writer.send(None)
         try:
             for index in range(len(movie)):

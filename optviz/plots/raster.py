@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw
 
-#: Drawn at this many times the output resolution, then averaged down: anti-aliased edges.
+#: Drawn at this many times the output resolution, then averaged down: anti-aliased edges. Images
+#: at 1.5 × the layout size or more (1920 × 1080 for a slide) have pixels small enough for 2.
 SUPERSAMPLE = 3
 
 _SQRT2, _SQRT3 = math.sqrt(2.0), math.sqrt(3.0)
@@ -232,9 +233,10 @@ class Painter:
     lines, a legend inside the plot area) that must stay as they are in ``background``.
     """
 
-    def __init__(self, background: Image.Image, area: Area, scale: float, keep=None, supersample=SUPERSAMPLE):
+    def __init__(self, background: Image.Image, area: Area, scale: float, keep=None, supersample=None):
         self.background = background.convert("RGB")
-        self.area, self.scale, self.k = area, scale, supersample
+        self.area, self.scale = area, scale
+        self.k = supersample or (SUPERSAMPLE if scale < 1.5 else 2)
         width, height = self.background.size
         left, top = max(0, math.floor(area.left)), max(0, math.floor(area.top))
         right = min(width, math.ceil(area.left + area.width))
