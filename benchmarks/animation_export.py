@@ -49,7 +49,8 @@ def main(argv=None) -> None:
     print(f"the lab's race: {len(RUNS)} runs × {STEPS} steps on Rosenbrock, {frames} frames")
 
     movie = export.Movie(fig)
-    print(f"moving runs drawn by optviz: {movie.fast} ({movie.slow_because or 'every frame changes scatter traces only'})")
+    why = movie.slow_because or "every frame changes scatter traces only"
+    print(f"moving runs drawn by optviz: {movie.fast} ({why})")
     for name, call in (("GIF, 1280 × 720", lambda: export.to_gif(fig)),
                        ("MP4, 1920 × 1080", lambda: export.to_mp4(fig)),
                        ("MP4, 1280 × 720", lambda: export.to_mp4(fig, scale=1.0))):

@@ -11,8 +11,8 @@ Play/Pause buttons and step slider (:func:`still`), and as a GIF or an MP4 of al
 Chromium draws what stays the same once (the surface, axes, colour bar, legend) and
 :mod:`optviz.plots.raster` draws the moving runs on it frame by frame, at the pixels Chromium would
 use; an animation whose frames change anything else is drawn by Chromium frame by frame, which is
-exact but about a hundred times slower. MP4 is encoded by the ffmpeg that the imageio-ffmpeg
-package ships.
+exact but tens of times slower (``python -m benchmarks.animation_export`` measures both). MP4 is
+encoded by the ffmpeg that the imageio-ffmpeg package ships.
 """
 
 import base64
@@ -33,7 +33,7 @@ import plotly.io as pio
 from PIL import Image, ImageDraw, ImageFont
 
 from optviz.plots.raster import Area, Painter, drawable, rgba
-from optviz.plots.theme import IMAGE_SCALE, SLIDE, figure_name, finite_steps, labels, plotly_config
+from optviz.plots.theme import IMAGE_SCALE, SLIDE, figure_from, figure_name, finite_steps, labels, plotly_config
 from optviz.paths import cache_dir
 
 #: Chromium's own background traffic and first-run work, switched off: the export is offline and
@@ -147,7 +147,7 @@ def still(fig, frame: int = -1) -> go.Figure:
         return fig
     spec = fig.to_plotly_json()
     frames = spec.pop("frames")
-    return go.Figure(_at_frame(_without_controls(spec), frames[frame]), _validate=False)
+    return figure_from(_at_frame(_without_controls(spec), frames[frame]))
 
 
 def _without_controls(spec: dict) -> dict:
@@ -247,6 +247,8 @@ class Movie:
             raise _Slow("a frame changes the layout")
         layout = self.layout
         moving = set().union(*self._updates)
+        if not moving:
+            raise _Slow("its frames move no trace")
         if len({trace.get("zorder", 0) for trace in self.full_data}) > 1:
             raise _Slow("traces are layered by zorder")
         for index in moving:

@@ -304,7 +304,8 @@ class Painter:
         if width <= 0:
             return
         colour = _fill(line["color"])
-        pattern = [length * self.scale * self.k for length in dash_pattern(line.get("dash", "solid"), width / self.scale)]
+        dashes = dash_pattern(line.get("dash", "solid"), width / self.scale)
+        pattern = [length * self.scale * self.k for length in dashes]
         pad = width * self.k
         bounds = (-pad, -pad, self.big.width + pad, self.big.height + pad)
         for run in _runs(points):
@@ -323,7 +324,7 @@ class Painter:
         width, height = self.big.size
         for (x, y), size, name, fill, stroke in zip(points, sizes, symbols, fills, strokes):
             r = size / 2 * self.scale * self.k
-            if not (np.isfinite(x) and np.isfinite(y)) or not (-2 * r <= x <= width + 2 * r and -2 * r <= y <= height + 2 * r):
+            if not (-2 * r <= x <= width + 2 * r and -2 * r <= y <= height + 2 * r):  # also False for NaN
                 continue
             shape, opened = _symbol(name)
             colour = _fill(fill, alpha)

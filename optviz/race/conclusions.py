@@ -126,10 +126,9 @@ def _faster_than_sgd(results):
 
 def _adam_variants_best(results):
     _need(results, *ARTICLE_OPTIMIZERS)
-    variants = ADAM_VARIANTS
     others = [name for name in ARTICLE_OPTIMIZERS if name not in ADAM_VARIANTS]
     _epochs(results)
-    worst = min(variants, key=lambda name: final_val_accuracy(results[name]))
+    worst = min(ADAM_VARIANTS, key=lambda name: final_val_accuracy(results[name]))
     best = max(others, key=lambda name: final_val_accuracy(results[name]))
     worst_value, best_value = final_val_accuracy(results[worst]), final_val_accuracy(results[best])
     return worst_value > best_value, (f"Final validation accuracy of the weakest Adam variant, {_title(worst)}: "

@@ -16,7 +16,7 @@ LAYOUT = {"width": 1280, "height": 720, "computed": {"margin": {"l": 80, "r": 31
 
 def test_the_plot_area_is_plotlys():
     area = Area.of(LAYOUT)
-    assert (area.left, area.top) == pytest.approx((273.5, 70)) and (area.width, area.height) == pytest.approx((499, 499))
+    assert (area.left, area.top, area.width, area.height) == pytest.approx((273.5, 70, 499, 499))
     corners = area.pixels([-2, 2, 0], [3, -1, 1])
     np.testing.assert_allclose(corners, [[273.5, 70], [772.5, 569], [523, 319.5]])
     double = Area.of(LAYOUT, scale=2)
