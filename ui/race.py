@@ -36,7 +36,7 @@ COLUMNS = {**{name: st.column_config.NumberColumn(label, format="%.4f") for name
            "seconds per epoch": st.column_config.NumberColumn("s / epoch", format="%.2f"),
            "diverged at step": st.column_config.NumberColumn("diverged at step", format="%d")}
 #: What a link may say of a race, besides each optimizer's hyper-parameters ("adam.lr=0.01"), and
-#: the app's own parameters, which are not the race's to read.
+#: the app's own parameters, which are not the race's to read (the page keeps "present" in its link).
 LINK_DATA = {"embedded": "embedded", "full": "auto"}
 APP_PARAMETERS = ("present", "embed", "embed_options")
 RUN_AGAIN_HELP = ("Trains these settings again from the first step, live, for the class to watch: the same seed "
@@ -246,7 +246,7 @@ def page() -> None:
     except ValueError as error:
         st.error(f"These settings cannot be raced: {error}")
         return
-    query = to_query(config)
+    query = {**to_query(config), **({"present": st.query_params["present"]} if "present" in st.query_params else {})}
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
     try:

@@ -209,6 +209,9 @@ def test_a_link_reopens_its_race_and_the_page_keeps_its_link_current():
     at.slider(key="race.epochs").set_value(5).run()
     assert at.query_params["epochs"] == "5"  # the address follows the widgets
 
+    shown = linked(present="1", seed="3")
+    assert not shown.warning and shown.query_params["present"] == "1"  # the app's own parameter stays
+
 
 def test_a_bad_link_gives_notices_never_a_crash():
     at = linked(opt="sgd,bogus,adam", epochs="999", batch="33", seed="-4", data="full", foo="1",
