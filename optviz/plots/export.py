@@ -246,7 +246,9 @@ class Movie:
         if any(frame.get("layout") for frame in self._frames):
             raise _Slow("a frame changes the layout")
         layout = self.layout
-        moving = set().union(*self._updates)
+        # A trace a frame restates as it is (the surface, say, so the browser keeps drawing it) does not move.
+        moving = {index for update in self._updates for index, change in update.items()
+                  if any(self.spec["data"][index].get(key) != value for key, value in change.items())}
         if not moving:
             raise _Slow("its frames move no trace")
         if len({trace.get("zorder", 0) for trace in self.full_data}) > 1:

@@ -7,6 +7,7 @@ import struct
 import tempfile
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
@@ -171,6 +172,21 @@ def test_a_drawn_frame_matches_chromiums_render_of_it(race):
         difference = np.abs(np.asarray(drawn, dtype=int) - np.asarray(rendered, dtype=int)).max(axis=2)
         # Anti-aliased edges differ a little, and the drawn frame says its step; all else is where it was.
         assert np.mean(difference > 64) < 0.001, f"frame {index}: {np.mean(difference > 64):.4f} of the pixels differ"
+
+
+@chromium
+def test_frames_that_restate_the_surface_are_still_drawn_fast(race):
+    """An animation may repeat its surface in every frame (so the browser keeps it): that is not a move."""
+    _, fig = race
+    spec = fig.to_plotly_json()
+    contour = next(i for i, t in enumerate(spec["data"]) if t["type"] == "contour")
+    for frame in spec["frames"]:
+        frame["traces"] = [contour, *frame["traces"]]
+        frame["data"] = [spec["data"][contour], *frame["data"]]
+    movie = export.Movie(go.Figure(spec))
+    assert movie.fast and contour not in movie.drawn, movie.slow_because
+    spec["frames"][3]["data"][0] = {**spec["data"][contour], "ncontours": 5}  # a surface that changes does move
+    assert "moves a contour trace" in export.Movie(go.Figure(spec)).slow_because
 
 
 @chromium
