@@ -44,6 +44,8 @@ def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: 
                                mime="image/png", key=f"{key}-png", on_click="ignore")
             st.download_button("SVG", data=lambda: export.to_svg(fig), file_name=export.filename(fig, "svg"),
                                mime="image/svg+xml", key=f"{key}-svg", on_click="ignore")
+        if fig.frames:
+            _animation_downloads(fig, key)
         st.download_button("Interactive HTML", data=lambda: export.to_html(fig),
                            file_name=export.filename(fig, "html"), mime="text/html", key=f"{key}-html",
                            on_click="ignore")
@@ -51,6 +53,26 @@ def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: 
             st.download_button("Data (CSV)", data=csv, file_name=export.filename(fig, "csv"), mime="text/csv",
                                key=f"{key}-csv", on_click="ignore")
     return event
+
+
+@st.cache_resource(show_spinner=False)
+def animation_export_problem(format: str) -> str | None:
+    """Why an animation cannot be made into ``format`` (gif, mp4) on the server, or None; checked once."""
+    return export.animation_export_problem(format)
+
+
+def _animation_downloads(fig, key: str) -> None:
+    """GIF and MP4 of an animation for slides, made when asked for (a few seconds each)."""
+    missing = {}
+    for format, mime, make in (("gif", "image/gif", export.to_gif), ("mp4", "video/mp4", export.to_mp4)):
+        problem = animation_export_problem(format)
+        if problem:
+            missing.setdefault(problem, []).append(format.upper())
+        else:
+            st.download_button(format.upper(), data=lambda make=make: make(fig), file_name=export.filename(fig, format),
+                               mime=mime, key=f"{key}-{format}", on_click="ignore")
+    for problem, formats in missing.items():
+        st.caption(f"{' and '.join(formats)} unavailable: {problem}.")
 
 
 #: Widgets keep their values for the whole session: while hidden (an optimizer unticked) and while

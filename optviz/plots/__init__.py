@@ -9,7 +9,7 @@ away in :mod:`~optviz.plots.export`.
 from optviz.plots.animation import race_animation
 from optviz.plots.curves import (DISTANCE_TITLE, HEADROOM, ball, distance_curves, learning_rates, loss_curves,
                                  progress)
-from optviz.plots.race import training_race
+from optviz.plots.race import epoch_ticks, training_race
 from optviz.plots.surface import GRID, GRID_3D, contour, lowest, surface_3d
 from optviz.plots.theme import (CONVENTION_NAMES, CURVE_POINTS, FRAMES, IMAGE_SCALE, PALETTE, PATH_POINTS, QUIET,
                                 SLIDE, THEME, THEME_SPEC, color, figure_name, finite_steps, labels, number,
@@ -17,7 +17,7 @@ from optviz.plots.theme import (CONVENTION_NAMES, CURVE_POINTS, FRAMES, IMAGE_SC
 
 __all__ = [
     "CONVENTION_NAMES", "CURVE_POINTS", "DISTANCE_TITLE", "FRAMES", "GRID", "GRID_3D", "HEADROOM", "IMAGE_SCALE",
-    "PALETTE", "PATH_POINTS", "QUIET", "SLIDE", "THEME", "THEME_SPEC", "ball", "color", "contour",
+    "PALETTE", "PATH_POINTS", "QUIET", "SLIDE", "THEME", "THEME_SPEC", "ball", "color", "contour", "epoch_ticks",
     "distance_curves", "figure_name", "finite_steps", "labels", "learning_rates", "loss_curves", "lowest",
     "number", "plotly_config", "progress", "race_animation", "run_label", "surface_3d", "symbol", "thin",
     "training_race",
