@@ -7,7 +7,9 @@ parser, and each command reads its arguments and calls the engine.
 import argparse
 import errno
 import json
+import math
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -22,13 +24,8 @@ def _trace(args) -> int:
     start = tuple(args.start) if args.start else None
     t = trace(args.surface, args.optimizer, start=start, steps=args.steps, convention=args.convention, **hyper)
     if args.json:
-        json.dump(
-            {
-                "surface": t.surface, "optimizer": t.optimizer, "convention": t.convention, "hyper": t.hyper,
-                "path": t.path.tolist(), "loss": t.loss.tolist(), "diverged_at": t.diverged_at,
-            },
-            sys.stdout,
-        )
+        _write_json({"surface": t.surface, "optimizer": t.optimizer, "convention": t.convention, "hyper": t.hyper,
+                     "path": t.path.tolist(), "loss": t.loss.tolist(), "diverged_at": t.diverged_at}, sys.stdout)
         print()
         return 0
     surface = surfaces.get(t.surface)
@@ -70,37 +67,85 @@ def _train(args) -> int:
         _race(config)
         return 0
     try:  # before the race, which may take many minutes: a path that cannot be written fails now
-        out, temporary = _json_target(args.json)
+        output = _Output(args.json)
     except OSError as error:
         print(f"error: cannot write {args.json} ({error.strerror or error})", file=sys.stderr)
         return 2
     try:
-        with out:
-            document = _race(config)
-            json.dump(document, out, indent=1)
-        os.replace(temporary, args.json)  # all of it or nothing: never a half-written file under its name
-    except OSError as error:
-        print(f"error: cannot write {args.json} ({error.strerror or error}); the curves are lost, the summary "
-              "above is all that is left", file=sys.stderr)
-        return 2
+        document = _race(config)
+        try:
+            output.write(document)
+        except OSError as error:
+            print(f"error: cannot write {args.json} ({error.strerror or error}); the curves are lost, the summary "
+                  "above is all that is left", file=sys.stderr)
+            return 2
     finally:
-        temporary.unlink(missing_ok=True)
+        output.close()
     print(f"curves written to {args.json}")
     return 0
 
 
-def _json_target(path: str):
-    """An open temporary file beside ``path`` (which must not be a directory) and its path.
+class _Output:
+    """Where ``train --json`` writes, opened before the race so that a path that cannot be written
+    fails at once; what the user named is written, never replaced by something else.
 
-    Made before the race, so that a path that cannot be written fails at once; renamed over
-    ``path`` once the document is whole.
+    A regular file, or a new one, is written to a temporary file beside it that is renamed over it
+    once whole: it holds all of the document or what it held before, and keeps its permissions (a
+    file its owner may not write is refused, as the rename would get round that).
+    Through a symbolic link that happens beside the file the link points to, so the link stays a
+    link. A FIFO, a terminal or a device is written as a stream, as a shell's ``>`` would write it
+    (opening a FIFO waits for its reader).
     """
-    target = Path(path)
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to OUT
-    return os.fdopen(descriptor, "w"), temporary
+
+    def __init__(self, path: str):
+        try:
+            mode = os.stat(path).st_mode  # of what a link points to
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if mode is not None and not stat.S_ISREG(mode):
+            self.file, self.temporary = open(path, "w"), None
+            return
+        if mode is not None and not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+        self.target = Path(os.path.realpath(path))
+        self.temporary = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
+        descriptor = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+        if mode is not None:
+            os.fchmod(descriptor, stat.S_IMODE(mode))
+        self.file = os.fdopen(descriptor, "w")
+
+    def write(self, document: dict) -> None:
+        _write_json(document, self.file, indent=1)
+        self.file.close()
+        if self.temporary is not None:
+            os.replace(self.temporary, self.target)
+
+    def close(self) -> None:
+        """Close the file, and remove the temporary one if the document never took its place."""
+        try:
+            self.file.close()
+        except OSError:  # a stream that refused its last bytes: write() has said so
+            pass
+        if self.temporary is not None:
+            self.temporary.unlink(missing_ok=True)
+
+
+def _write_json(document, out, **options) -> None:
+    """Strict JSON: NaN and infinities (a diverged run's) are written as null, since JSON has no such
+    numbers and strict parsers, JavaScript's ``JSON.parse`` among them, refuse them."""
+    json.dump(_finite(document), out, allow_nan=False, **options)
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _race(config) -> dict:

@@ -154,7 +154,7 @@ def _learning_rates(traces) -> Verdict:
     steady = bool(np.all(np.diff(low.loss) < 0))  # and slow: "fastest" below puts good ahead of it
     fastest = reached(good) is not None and all(reached(t) is None or reached(t) > reached(good)
                                                 for t in (very_high, high, low))
-    return Verdict(blows_up and stalls and steady and fastest, (
+    return Verdict(bool(blows_up and stalls and steady and fastest), (
         f"very high {_name(very_high)} ends at J − J* = {number(excess(very_high)[-1])} from {number(start)}; "
         f"high {_name(high)} stalls at {number(excess(high)[-1])}; "
         f"low {_name(low)} {'falls at every step' if steady else 'does not fall at every step'} to {number(excess(low)[-1])}; "
@@ -232,7 +232,7 @@ PRESETS = {p.key: p for p in (
                 "the loss ends higher than it began; a high α stalls above the minimum, bouncing across it; a "
                 "low α lowers the loss at every step, but slowly; a good α gets there first.",
         surface="plateau", start=(0.8, 0.6), steps=50,
-        runs=(run("sgd", "very high α", lr=12.0), run("sgd", "high α", lr=2.6),
+        runs=(run("sgd", "very high α", lr=7.0), run("sgd", "high α", lr=2.6),
               run("sgd", "low α", lr=0.05), run("sgd", "good α", lr=1.0)),
         views=("learning_rates", "ball"), check=_learning_rates, direction=(-0.8, -0.6),
         domain=((-7.0, 7.0), (-7.0, 7.0)),

@@ -10,7 +10,7 @@ The lab races a list of runs, and one optimizer may run several times with diffe
 that differs from what the optimizer would take on that surface, one value for all its runs or
 one per run::
 
-    ?surface=plateau&opt=sgd,sgd,sgd,sgd&sgd.lr=12,2.6,0.05,1&steps=50&start=0.8,0.6
+    ?surface=plateau&opt=sgd,sgd,sgd,sgd&sgd.lr=7,2.6,0.05,1&steps=50&start=0.8,0.6
 
 What a run "would take" is its setting in the surface's own runs when the link lists the same
 optimizers, else the surface's recommendation for the optimizer (``Surface.defaults``), else the
@@ -30,7 +30,7 @@ from optviz.optimizers import CONVENTIONS, OPTIMIZERS, resolve
 MAX_STEPS = 5000
 MAX_RUNS = 12
 LIMITS = {
-    "lr": (1e-5, 20.0),  # up to the article's "very high" α of figure 4
+    "lr": (1e-5, 10.0),
     "momentum": (0.0, 0.999),
     "rho": (0.0, 0.999),
     "beta1": (0.0, 0.999),
@@ -73,13 +73,12 @@ def run(optimizer: str, name: str = "", **hyper) -> Run:
 def recommended(surface: str, optimizer: str, convention: str = "keras") -> dict:
     """An optimizer's settings when it joins the lab on ``surface``: the surface's recommendation
     for it where it has one, the convention's defaults for the rest."""
-    advice = getattr(surfaces.get(surface), "defaults", {}) or {}
-    return resolve(optimizer, convention, **advice.get(optimizer, {}))
+    return resolve(optimizer, convention, **surfaces.get(surface).defaults.get(optimizer, {}))
 
 
 def default_runs(surface: str, convention: str = "keras") -> tuple:
     """The runs the lab opens with on ``surface``: its own list (``Surface.runs``) or the usual one."""
-    listed = getattr(surfaces.get(surface), "runs", None) or USUAL_RUNS
+    listed = surfaces.get(surface).runs or USUAL_RUNS
     return tuple(Run(optimizer, tuple({**recommended(surface, optimizer, convention), **given}.items()))
                  for optimizer, given in listed)
 

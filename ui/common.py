@@ -1,5 +1,6 @@
 """What the pages share: cached engine calls, showing a figure with its exports, and notices."""
 
+import re
 from functools import lru_cache
 
 import streamlit as st
@@ -57,12 +58,34 @@ def export_menu(fig, key: str, *, csv=None) -> None:
                                mime="image/png", key=f"{key}-png", on_click="ignore")
             st.download_button("SVG", data=lambda: export.to_svg(fig), file_name=export.filename(fig, "svg"),
                                mime="image/svg+xml", key=f"{key}-svg", on_click="ignore")
+        if fig.frames:
+            _animation_downloads(fig, key)
         st.download_button("Interactive HTML", data=lambda: export.to_html(fig),
                            file_name=export.filename(fig, "html"), mime="text/html", key=f"{key}-html",
                            on_click="ignore")
         if csv is not None:
             st.download_button("Data (CSV)", data=csv, file_name=export.filename(fig, "csv"), mime="text/csv",
                                key=f"{key}-csv", on_click="ignore")
+
+
+@st.cache_resource(show_spinner=False)
+def animation_export_problem(format: str) -> str | None:
+    """Why an animation cannot be made into ``format`` (gif, mp4) on the server, or None; checked once."""
+    return export.animation_export_problem(format)
+
+
+def _animation_downloads(fig, key: str) -> None:
+    """GIF and MP4 of an animation for slides, made when asked for (a few seconds each)."""
+    missing = {}
+    for format, mime, make in (("gif", "image/gif", export.to_gif), ("mp4", "video/mp4", export.to_mp4)):
+        problem = animation_export_problem(format)
+        if problem:
+            missing.setdefault(problem, []).append(format.upper())
+        else:
+            st.download_button(format.upper(), data=lambda make=make: make(fig), file_name=export.filename(fig, format),
+                               mime=mime, key=f"{key}-{format}", on_click="ignore")
+    for problem, formats in missing.items():
+        st.caption(f"{' and '.join(formats)} unavailable: {problem}.")
 
 
 #: Widgets keep their values for the whole session: while hidden (an optimizer unticked) and while
@@ -82,7 +105,35 @@ def beta_slider(label: str, key: str, low: float, high: float) -> None:
     st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f", **KEEP)
 
 
+#: Notices shown one by one; the rest are counted (a link may carry hundreds of unknown keys).
+MAX_NOTICES = 5
+#: Characters shown of one notice (a link may carry 100 KB in one value).
+MAX_NOTICE_CHARS = 300
+
+
 def notices(messages) -> None:
-    """What a link asked for that was not used as is: shown, never raised."""
-    for message in messages:
-        st.warning(message, icon=":material/link_off:")
+    """What a link asked for that was not used as is: shown, never raised.
+
+    A notice quotes the link, which anyone can write, so it is shown as it is, never as Markdown (a
+    link, an image or an icon in it stays text), and cut to :data:`MAX_NOTICE_CHARS`; beyond
+    :data:`MAX_NOTICES`, the rest are counted.
+    """
+    messages = list(messages)
+    for message in messages[:MAX_NOTICES]:
+        st.warning(literal(message), icon=":material/link_off:")
+    if len(messages) > MAX_NOTICES:
+        st.warning(f"And {len(messages) - MAX_NOTICES} more parts of this link were not used as they are.",
+                   icon=":material/link_off:")
+
+
+def literal(text: str) -> str:
+    """Markdown that shows ``text`` as it is, as one line of code, cut to :data:`MAX_NOTICE_CHARS`.
+
+    A code span is the one place Markdown draws no link, image, icon or formula; line breaks and
+    other control characters are written as escapes, since a blank line would end the span.
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    if len(text) > MAX_NOTICE_CHARS:
+        text = text[:MAX_NOTICE_CHARS - 1] + "…"
+    fence = "`" * (1 + max(map(len, re.findall("`+", text)), default=0))  # longer than any run of ` inside
+    return f"{fence} {text} {fence}"

@@ -25,8 +25,13 @@ from optviz.optimizers import HYPER_NAMES, check_convention, check_value, code, 
 #: Limits on the work one call may ask for: a slider or a URL can never ask for more.
 MAX_STEPS = 100_000
 MAX_RUNS = 1_000_000
-MAX_WORK = 2_000_000_000  # runs × steps: about 3 s of computing on 2 cores (1.4 ns a run-step)
-MAX_RECORDED = 25_000_000  # runs × (steps + 1) positions kept in memory, 600 MB with the losses
+#: Runs × steps in one call: a bound on the computing, whose time depends on the surface. At this
+#: limit, on 2 idle cores (``python -m benchmarks.limits``): 4 s for Adam on Rosenbrock, 7 s for
+#: Nadam, 40 s for Nadam on Rastrigin, 60-100 s on Ackley (whose exp and cos cost most).
+MAX_WORK = 2_000_000_000
+#: Bytes one call may keep in memory: per run and step, 24 for the position and the loss, and 32
+#: for the state with ``record_state`` (two slots of x and y), all float64.
+MAX_RECORDED = 600_000_000
 MAX_COORDINATE = 1e6  # a start point further out than this is refused
 #: How close to a known minimum a run must stay to have reached it: one threshold for the lab,
 #: the article's figures and tuning, so that they all report the same step for the same run.
@@ -140,10 +145,12 @@ def trace_batch(surface, optimizer, starts=None, steps=200, convention="keras", 
         raise ValueError(f"{count:,} runs asked for; at most {MAX_RUNS:,} are allowed")
     if count * steps > MAX_WORK:
         raise ValueError(f"{count:,} runs × {steps:,} steps is more than the {MAX_WORK:,} run-steps allowed")
-    if (record or record_state) and count * (steps + 1) > MAX_RECORDED:
+    recorded = 8 * count * (steps + 1) * (3 * record + 4 * record_state)  # float64 values, as allocated below
+    if recorded > MAX_RECORDED:
         raise ValueError(
-            f"recording {count:,} runs × {steps + 1:,} positions is more than the {MAX_RECORDED:,} allowed; "
-            "pass record=False to keep only the final points"
+            f"recording {count:,} runs × {steps + 1:,} positions{' and states' if record_state else ''} takes "
+            f"{recorded / 1e6:,.0f} MB, more than the {MAX_RECORDED / 1e6:,.0f} MB allowed; record fewer runs or "
+            "steps, or pass record=False to keep only the final points"
         )
 
     rows = steps + 1 if record else 0
@@ -180,26 +187,29 @@ def _check_starts(surface, starts, hyper):
     """The runs' start points as a (K, 2) array; K also comes from any per-run hyper-parameter."""
     lengths = {name: len(np.atleast_1d(v)) for name, v in hyper.items() if np.ndim(v) > 0}
     if starts is not None:
-        starts = np.array(starts, dtype=np.float64) if _numeric(starts) else None
+        starts = np.array(starts, dtype=np.float64) if _real(starts) else None
         if starts is None or starts.ndim != 2 or starts.shape[1] != 2 or len(starts) == 0:
-            raise ValueError("starts must be a non-empty list of (x, y) points, shape (K, 2)")
+            raise ValueError("starts must be a non-empty list of (x, y) points of real numbers, shape (K, 2)")
         if not np.all(np.isfinite(starts)) or np.abs(starts).max() > MAX_COORDINATE:
             raise ValueError(f"start points must be finite, with coordinates within ±{MAX_COORDINATE:g}")
         lengths["starts"] = len(starts)
     if len(set(lengths.values())) > 1:
         raise ValueError(f"per-run arrays must have one length, got {lengths}")
+    if 0 in lengths.values():
+        raise ValueError(f"per-run arrays must hold one value per run, at least one; got {lengths}")
     count = next(iter(lengths.values()), 1)
     if starts is None:
         starts = np.tile(np.array(surface.start, dtype=np.float64), (count, 1))
     return count, starts
 
 
-def _numeric(value) -> bool:
+def _real(value) -> bool:
+    """Whether ``value`` is an array of real numbers: not of booleans, strings, complex numbers or
+    other objects (which NumPy would convert, truncating a complex start, say, with only a warning)."""
     try:
-        np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+        return np.asarray(value).dtype.kind in "iuf"
+    except ValueError:  # ragged
         return False
-    return True
 
 
 def _hyper_table(hyper: dict, count: int) -> np.ndarray:
@@ -213,7 +223,7 @@ def _hyper_table(hyper: dict, count: int) -> np.ndarray:
         if np.ndim(value) == 0:
             row[:] = value
             continue
-        if np.ndim(value) > 1 or not _numeric(value):
+        if np.ndim(value) > 1 or not _real(value):
             raise ValueError(f"{name} must be a number or a 1-D array of numbers, one per run")
         row[:] = value
         for distinct in np.unique(row):
@@ -253,6 +263,12 @@ def inspect_step(run: Trace, t: int) -> tuple:
     positions, and ``agrees`` says whether it lands where the compiled kernel did, with the
     same state: the teaching version and the fast one checked against each other, step by step.
     """
+    if not isinstance(run, Trace):
+        raise TypeError(f"inspect_step takes a Trace (from optviz.trace), got {type(run).__name__}")
+    if run.state is None:
+        raise ValueError("inspecting a step needs the state of every step: trace the run with record_state=True")
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+        raise ValueError(f"the step must be a whole number, got {t!r}")
     if not 1 <= t <= run.steps or (run.diverged_at is not None and t >= run.diverged_at):
         raise ValueError(f"step {t} is not a finite step of this run (1 to {run.steps}, before any divergence)")
     optimizer = get(run.optimizer)

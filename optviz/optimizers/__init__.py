@@ -4,6 +4,8 @@ Adding an optimizer is a module with its rule and its ``OPTIMIZER`` entry, liste
 kernels, the surface lab, the training race and the tests pick it up from this registry.
 """
 
+import math
+
 import numpy as np
 
 from optviz.optimizers import adagrad, adam, adamax, momentum, nadam, nesterov, rmsprop, sgd
@@ -42,9 +44,17 @@ def check_convention(convention: str) -> bool:
 
 
 def check_value(name: str, value: float) -> float:
-    """A hyper-parameter value as a float, or a ValueError naming its allowed range."""
+    """A hyper-parameter value as a float, or a ValueError naming its allowed range.
+
+    Booleans, strings and complex numbers are not numbers here, although ``float()`` takes them,
+    as nowhere in optviz is a count or a value: ``lr=True`` or ``lr="0.1"`` is a mistake to name.
+    """
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.iscomplexobj(value):
+        raise ValueError(f"{name} must be a number, got {value!r}")
     try:
         x = float(value)
+    except OverflowError:  # an integer beyond any float
+        x = math.inf if value > 0 else -math.inf
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
     allowed = RANGES[name]

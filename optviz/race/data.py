@@ -1,9 +1,11 @@
 """Fashion-MNIST for the MLP part of optviz: find it, check it, and split it like the article does.
 
-A classroom machine may have the full dataset in several places (a directory the teacher names,
-the Keras cache, our own cache), may or may not be online, and must still start when none of that
-works. So ``load()`` tries each place in turn, skips any that is missing or broken (saying why in
-``notes``), and ends with a small stratified subset that ships inside the package.
+A classroom machine may have the full dataset in several places (the Keras cache, our own cache),
+may or may not be online, and must still start when none of that works. So ``load("auto")`` tries
+each place in turn, skips any that is missing or broken (saying why in ``notes``), and ends with a
+small stratified subset that ships inside the package. A directory the user names (``data`` itself,
+or ``$OPTVIZ_DATA_DIR``) is another matter: it is used or refused with a :class:`DataError` saying
+which file is wrong and how, never quietly replaced by other data.
 
 The files everywhere are the four standard IDX files, gzip-compressed, as published by Zalando
 Research (MIT licence, Copyright © 2017 Zalando SE).
@@ -152,21 +154,26 @@ def read_idx(path) -> np.ndarray:
 
 
 def load(data="auto", *, download=True, timeout=5.0, progress=None) -> FashionMNIST:
-    """Find Fashion-MNIST, trying each source in turn, and fall back to the embedded subset.
+    """Find Fashion-MNIST: in the directory the user names, else trying each place in turn.
 
-    ``data`` is "auto", "embedded" or a directory. A named directory is tried first; if it
-    fails, the usual order follows: ``$OPTVIZ_DATA_DIR``, the Keras cache, the optviz cache, a
-    download into the optviz cache (if ``download``), the embedded subset. ``timeout`` bounds
+    ``data`` is "auto", "embedded" or a directory. A directory is the only source tried, and
+    one that cannot be used raises :class:`DataError`; so does ``$OPTVIZ_DATA_DIR`` when ``data``
+    is "auto". Otherwise "auto" tries the Keras cache, the optviz cache, a download into the
+    optviz cache (if ``download``) and the embedded subset, in that order. ``timeout`` bounds
     each network wait in seconds; ``progress(done_bytes, total_bytes, filename)`` is called
     while downloading (``text_progress()`` makes one for a terminal).
     """
+    named = _named(data)
     notes = []
-    for name, described_as, attempt in _sources(data, download, timeout, progress):
+    for name, described_as, attempt in [named] if named else _sources(data, download, timeout, progress):
         try:
             arrays = attempt()
-        except _Unavailable as reason:
-            notes.append(f"{name}: {reason}")
-        except (DataError, OSError) as error:
+        except (_Unavailable, DataError, OSError) as error:
+            if named:
+                raise DataError(f"{name} cannot be used: {error}") from error
+            if isinstance(error, _Unavailable):
+                notes.append(f"{name}: {error}")
+                continue
             notes.append(f"{name}: skipped, {error}")
             warnings.warn(f"{name} skipped: {error}", DataWarning, stacklevel=2)
         else:
@@ -216,8 +223,23 @@ def text_progress(stream=None):
     return show
 
 
+def _named(data):
+    """``(name, described_as, attempt)`` for the directory the user named (``data``, or
+    ``$OPTVIZ_DATA_DIR`` when ``data`` is "auto"), or None."""
+    if data == "auto" and os.environ.get("OPTVIZ_DATA_DIR"):
+        path = Path(os.environ["OPTVIZ_DATA_DIR"]).expanduser()
+        name = f"directory {_shown(path)} named by OPTVIZ_DATA_DIR"
+    elif data not in ("auto", "embedded"):
+        path = Path(data).expanduser()
+        name = f"directory {_shown(path)}"
+    else:
+        return None
+    return name, name, lambda: _read_directory(path)
+
+
 def _sources(data, download, timeout, progress):
-    """Yield ``(name, described_as, attempt)`` for each place to look, in ``load()``'s order.
+    """Yield ``(name, described_as, attempt)`` for each place "auto" (or "embedded") looks, in
+    ``load()``'s order.
 
     ``name`` labels the source in notes, ``described_as`` becomes ``source`` if it works. A
     generator, so that nothing (not even creating the cache directory) happens for sources after
@@ -233,16 +255,8 @@ def _sources(data, download, timeout, progress):
         tried.add(path.resolve())
         return name, name, lambda: _read_directory(path)
 
-    if data != "auto":
-        named_dir = Path(data).expanduser()
-        yield directory(f"directory {_shown(named_dir)}", named_dir)
-    if os.environ.get("OPTVIZ_DATA_DIR"):
-        env_dir = Path(os.environ["OPTVIZ_DATA_DIR"]).expanduser()
-        if env_dir.resolve() not in tried:
-            yield directory(f"directory {_shown(env_dir)} named by OPTVIZ_DATA_DIR", env_dir)
     keras_dir = Path.home() / ".keras" / "datasets" / "fashion-mnist"
-    if keras_dir.resolve() not in tried:
-        yield directory(f"Keras cache {_shown(keras_dir)}", keras_dir)
+    yield directory(f"Keras cache {_shown(keras_dir)}", keras_dir)
 
     try:
         optviz_dir = cache_dir() / "fashion-mnist"
@@ -275,7 +289,7 @@ def _read_directory(directory: Path) -> dict:
     A raw (un-gzipped) copy of a file is accepted too, since people often unpack them.
     """
     if not directory.is_dir():
-        raise _Unavailable("not found")
+        raise _Unavailable("not a directory" if directory.exists() else "not found")
     paths = {}
     for name in FILES:
         candidates = (directory / name, directory / name.removesuffix(".gz"))

@@ -24,11 +24,16 @@ kernels, before the data) and buy only a hard kill, which cancel does not need: 
 for it between minibatches.
 
 Between two minibatches, every :data:`TICK_SECONDS`, the worker writes the race's records into
-the store (one transaction for all the records since the last; a write that fails keeps them for
-the next) and reads whether to stop. Apart from that, a timer thread that lives as long as the
-worker stamps the job's heartbeat every :data:`HEARTBEAT_SECONDS`, also while the worker loads
-the data, compiles the kernels (5 s for the first race on a cold cache here, idle; longer under
-load) or evaluates an epoch, when it does not tick. So:
+the store (one transaction for all the records since the last) and reads whether to stop. A write
+that fails (another process holding the store's write lock, a full disk) keeps its records in
+memory and is tried again later, each time after twice the wait (up to :data:`MAX_RETRY_SECONDS`),
+while the race trains on; only after :data:`PATIENCE_SECONDS` of failed writes does the race end
+as "failed", with the store's own words for the cause. How a race ended is tried until it is
+written, so that it is never taken later for a race whose worker was killed. Apart from that, a
+timer thread that lives as long as the worker stamps the job's heartbeat every
+:data:`HEARTBEAT_SECONDS`, also while the worker loads the data, compiles the kernels (5 s for the
+first race on a cold cache here, idle; longer under load) or evaluates an epoch, when it does not
+tick. So:
 
 * cancel stops the race within about a tick and a minibatch, or the validation at an epoch's end
   (at :class:`RaceConfig`'s limits, a minibatch of all eight models took 0.9 s here); its
@@ -82,8 +87,15 @@ MAX_RUNNING = 1
 DATA_SOURCES = ("embedded", "auto")
 #: Races kept on disk (about 1 MB each for the article's race on the full set); older ones go.
 KEPT = 100
-#: How long a write waits for another writer before giving up (seconds).
+#: How long a write waits for another writer before giving up (seconds); a worker's tick waits
+#: TICK_SECONDS at most, so that the race trains on while the store is busy.
 BUSY_SECONDS = 10.0
+#: How long a worker trains on while its writes fail, keeping its records, before the race ends as
+#: failed (seconds). No longer than STALE_SECONDS, after which another process takes a race that
+#: has stopped writing for dead.
+PATIENCE_SECONDS = 60.0
+#: The longest wait before a failed write is tried again (seconds); the waits double from TICK_SECONDS.
+MAX_RETRY_SECONDS = 8.0
 #: Bump when the tables change: a store of another version is moved aside, not misread.
 SCHEMA_VERSION = 1
 
@@ -119,6 +131,11 @@ _live = set()
 _live_lock = threading.Lock()
 
 log = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """The store cannot be opened, read or written. The message names the file by its name only (a
+    page shows it to its visitors) and says why: a permission, a lock held too long, a full disk."""
 
 
 class Refused(Exception):
@@ -168,8 +185,8 @@ def default_path() -> Path:
 class Store:
     """The races on disk: :meth:`start` one, :meth:`watch` it, :meth:`cancel` it.
 
-    Every method may raise ``sqlite3.Error`` if the disk fails or another writer holds the store
-    longer than :data:`BUSY_SECONDS`.
+    Every method, and making one, may raise :class:`StoreError`: if the file or its folder cannot
+    be written, the disk fails, or another writer holds the store longer than :data:`BUSY_SECONDS`.
     """
 
     def __init__(self, path=None, *, no_viewer_seconds: float = NO_VIEWER_SECONDS, max_running: int = MAX_RUNNING):
@@ -181,11 +198,13 @@ class Store:
         self._read = {}
         self._read_lock = threading.Lock()
 
-    def start(self, config: RaceConfig) -> Job:
+    def start(self, config: RaceConfig, *, again: bool = False) -> Job:
         """The race ``config`` describes: the running or finished one if there is one, else a new start.
 
-        A race that was cancelled, failed or was interrupted starts again from scratch. Raises
-        :class:`Refused` for data this store does not allow, or when :data:`MAX_RUNNING` races run.
+        A race that was cancelled, failed or was interrupted starts again from scratch, and so does a
+        finished one if ``again``: its results are replaced when the new run starts, and kept if it
+        is refused. Raises :class:`Refused` for data this store does not allow, or when
+        :data:`MAX_RUNNING` races run.
         """
         if not isinstance(config, RaceConfig):
             raise TypeError(f"start() takes a RaceConfig, got {type(config).__name__}")
@@ -197,7 +216,7 @@ class Store:
             for row in db.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
                 self._reap(db, row, now)
             row = db.execute("SELECT state FROM jobs WHERE key = ?", (key,)).fetchone()
-            if row is not None and row["state"] in ("running", "finished"):
+            if row is not None and (row["state"] == "running" or (row["state"] == "finished" and not again)):
                 db.execute("UPDATE jobs SET viewed = ? WHERE key = ?", (now, key))
                 return self._job(db, key)
             running = db.execute("SELECT key FROM jobs WHERE state = 'running'").fetchall()
@@ -247,20 +266,23 @@ class Store:
 
     # -- the worker's side ----------------------------------------------------------------------
 
-    def _tick(self, key, run, pending) -> tuple | None:
-        """Write the pending records; return (state, reason) if the race should stop.
+    def _tick(self, key, run, pending, source="") -> tuple | None:
+        """Write the pending records (and the data source, if given); return (state, reason) if the
+        race should stop.
 
-        ``pending`` is emptied once its records are committed (a failed write keeps them for the
-        next). A job that is no longer this run's (taken for dead and started again) stops as
-        "lost", without another write.
+        ``pending`` is emptied once its records are committed. A job that is no longer this run's
+        (taken for dead and started again) stops as "lost", without another write. Waits
+        :data:`TICK_SECONDS` at most for the store.
         """
         now = time.time()
-        with self._transaction() as db:
+        with self._transaction(busy=TICK_SECONDS) as db:
             row = db.execute("SELECT cancel, viewed FROM jobs WHERE key = ? AND run = ? AND state = 'running'",
                              (key, run)).fetchone()
             if row is None:
                 return "lost", ""
             written = self._write(db, key, pending)
+            if source:
+                db.execute("UPDATE jobs SET source = ? WHERE key = ?", (source, key))
         del pending[:written]
         if row["cancel"]:
             return "cancelled", "Cancelled."
@@ -285,10 +307,6 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE jobs SET heartbeat = ? WHERE key = ? AND run = ? AND state = 'running'",
                        (time.time(), key, run))
-
-    def _set_source(self, key, run, source) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE jobs SET source = ? WHERE key = ? AND run = ?", (source, key, run))
 
     @staticmethod
     def _write(db, key, pending) -> int:
@@ -337,42 +355,51 @@ class Store:
     # -- the file -------------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self, write=True):
+    def _transaction(self, write=True, busy=None):
         """One short transaction on a fresh connection (so threads never share one).
 
         A write transaction takes the lock at once, so that what it read stays true until it
-        commits; a read sees one consistent moment and never waits for the worker.
+        commits, waiting ``busy`` seconds (:data:`BUSY_SECONDS` by default) at most for another
+        writer; a read sees one consistent moment and never waits for the worker. Any failure of
+        the store is a StoreError.
         """
-        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent; a power cut may lose the last tick
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS if busy is None else busy, isolation_level=None)
             try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent; a power cut may lose the last tick
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield db
+                except BaseException:
+                    if db.in_transaction:  # SQLite has rolled back already after some errors (a full disk)
+                        db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                db.close()
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(_problem(self.path, error)) from error
 
     def _open(self) -> str:
         """Make sure the file is a store of this version; a damaged one is moved aside. Returns a notice."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._prepare()
+                return ""
+            except sqlite3.OperationalError:  # locked, disk full, no permission: the file may well be fine
+                raise
+            except (sqlite3.DatabaseError, _WrongSchema) as error:  # not a database, a damaged one, another schema
+                problem = str(error)
+            aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+            self.path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             self._prepare()
-            return ""
-        except sqlite3.OperationalError:  # locked, disk full, no permission: the file may well be fine
-            raise
-        except (sqlite3.DatabaseError, _WrongSchema) as error:  # not a database, a damaged one, another schema
-            problem = str(error)
-        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-        self.path.replace(aside)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        self._prepare()
-        return (f"The race store {self.path} could not be used ({problem}); it was moved aside as {aside.name} "
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(_problem(self.path, error)) from error
+        return (f"The race store {self.path.name} could not be used ({problem}); it was moved aside as {aside.name} "
                 "and a fresh store started, so earlier races are not shown.")
 
     def _prepare(self) -> None:
@@ -402,6 +429,20 @@ class _WrongSchema(Exception):
     pass
 
 
+def _problem(path: Path, error: Exception) -> str:
+    """Why the store at ``path`` failed, naming the file by its name only: a page shows it to visitors."""
+    code = getattr(error, "sqlite_errorname", "")
+    if isinstance(error, PermissionError) or code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+        folder = path.parent
+        if hasattr(os, "statvfs") and os.path.isdir(folder) and os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"{path.name} cannot be written: its folder is on a read-only file system"
+        if not os.access(folder, os.W_OK):
+            return f"{path.name} cannot be written: the server has no permission to write in its folder"
+        if path.exists() and not os.access(path, os.W_OK):
+            return f"{path.name} cannot be written: the server has no permission to write it"
+    return f"{path.name}: {error.strerror if isinstance(error, OSError) else error}"
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -414,16 +455,8 @@ def _alive(pid: int) -> bool:
 
 def _work(store: Store, config: RaceConfig, run: str) -> None:
     """The worker: run the race, stream its records into the store, and always record how it ended."""
-    key, pending, stop = config.key(), [], None
-    last_tick = time.monotonic()
-
-    def should_stop() -> bool:
-        nonlocal stop, last_tick
-        if time.monotonic() - last_tick >= TICK_SECONDS:
-            last_tick = time.monotonic()
-            stop = store._tick(key, run, pending)
-        return stop is not None
-
+    key = config.key()
+    writer = _Writer(store, key, run)
     state, reason = "failed", "The worker stopped for an unknown reason."
     done = threading.Event()
     heart = threading.Thread(target=_heartbeat, args=(store, key, run, done), name=f"race-{key}-heartbeat",
@@ -431,10 +464,13 @@ def _work(store: Store, config: RaceConfig, run: str) -> None:
     try:
         heart.start()
         dataset = _dataset(config.data)
-        store._set_source(key, run, dataset.source)
-        run_race(config, datasets.split(dataset), should_stop=should_stop,
-                 on_event=lambda optimizer, record: pending.append((optimizer, record)))
-        state, reason = stop or ("finished", "")
+        writer.source = dataset.source
+        writer.tick()  # the source at once, and a cancel made while the data loaded
+        run_race(config, datasets.split(dataset), should_stop=writer.tick, on_event=writer.add)
+        state, reason = writer.stop or ("finished", "")
+    except StoreError as error:
+        log.error("training race %s: the store could not be written for %g s: %s", key, PATIENCE_SECONDS, error)
+        state, reason = "failed", f"The race store could not be written for {PATIENCE_SECONDS:g} s ({error})."
     except Exception as error:
         log.exception("training race %s failed", key)
         state, reason = "failed", f"{type(error).__name__}: {error}"
@@ -443,10 +479,65 @@ def _work(store: Store, config: RaceConfig, run: str) -> None:
         try:
             if heart.ident is not None:
                 heart.join()
-            _end(store, key, run, pending, state, reason)
+            writer.end(state, reason)
         finally:
             with _live_lock:
                 _live.discard((store.path, key, run))
+
+
+class _Writer:
+    """The worker's side of the store: the records not yet written, and when to try again.
+
+    :meth:`tick` is the race's ``should_stop``; a write that fails keeps its records and is tried
+    again after a wait that doubles, while the race trains on, until :data:`PATIENCE_SECONDS` of
+    failures end it (the StoreError goes up through the race).
+    """
+
+    def __init__(self, store: Store, key: str, run: str):
+        self.store, self.key, self.run = store, key, run
+        self.pending = []  # (optimizer, record) not yet written
+        self.source = ""  # the data source, until written
+        self.stop = None  # (state, reason) once the race should stop
+        self.failing_since = None
+        self.wait = TICK_SECONDS
+        self.next_try = 0.0
+
+    def add(self, optimizer, record) -> None:
+        self.pending.append((optimizer, record))
+
+    def tick(self) -> bool:
+        """Write what is pending if it is time; whether the race should stop."""
+        now = time.monotonic()
+        if self.stop is None and now >= self.next_try:
+            try:
+                self.stop = self.store._tick(self.key, self.run, self.pending, self.source)
+            except StoreError as error:
+                self.failing_since = self.failing_since or now
+                if now - self.failing_since >= PATIENCE_SECONDS:
+                    raise
+                log.warning("training race %s: %d records not written (%s); trying again in %g s", self.key,
+                            len(self.pending), error, self.wait)
+                self.next_try = time.monotonic() + self.wait
+                self.wait = min(2 * self.wait, MAX_RETRY_SECONDS)
+            else:
+                self.source, self.failing_since, self.wait = "", None, TICK_SECONDS
+                self.next_try = time.monotonic() + TICK_SECONDS
+        return self.stop is not None
+
+    def end(self, state: str, reason: str) -> None:
+        """Write the pending records and how the race ended, trying until it is written: a job left
+        "running" would be taken later for one whose worker was killed, and why it ended lost."""
+        wait = TICK_SECONDS
+        while True:
+            try:
+                self.store._end(self.key, self.run, self.pending, state, reason)
+                return
+            except StoreError as error:
+                if wait == TICK_SECONDS:  # the first failure; the next ones say the same
+                    log.warning("training race %s: how it ended (%s) was not written (%s); trying until it is",
+                                self.key, state, error)
+            time.sleep(wait)
+            wait = min(2 * wait, MAX_RETRY_SECONDS)
 
 
 def _heartbeat(store: Store, key: str, run: str, done: threading.Event) -> None:
@@ -455,22 +546,8 @@ def _heartbeat(store: Store, key: str, run: str, done: threading.Event) -> None:
     while not done.wait(HEARTBEAT_SECONDS):
         try:
             store._beat(key, run)
-        except sqlite3.Error:  # the store busy for BUSY_SECONDS: the next beat may do
+        except StoreError:  # the store busy for BUSY_SECONDS: the next beat may do
             log.warning("training race %s: heartbeat not written", key, exc_info=True)
-
-
-def _end(store: Store, key, run, pending, state, reason) -> None:
-    """Record how the race ended, trying twice: a job left "running" is later taken for killed."""
-    for attempt in (1, 2):
-        try:
-            store._end(key, run, pending, state, reason)
-            return
-        except sqlite3.Error:
-            if attempt == 1:
-                log.warning("training race %s: how it ended was not written; trying again", key, exc_info=True)
-            else:
-                log.exception("training race %s: how it ended (%s) could not be written; it will be reported as "
-                              "interrupted", key, state)
 
 
 def _dataset(data: str) -> datasets.FashionMNIST:
@@ -481,14 +558,18 @@ def _dataset(data: str) -> datasets.FashionMNIST:
     return dataset
 
 
-def data_sources() -> dict:
+def data_sources() -> tuple[dict, str]:
     """The data a race may train on here, each with where it comes from: "embedded" always, "auto"
-    if this server has the full set (found by ``optviz.race.data.load``, never downloaded)."""
-    auto = datasets.load("auto", download=False)  # the subset itself when there is no full set
+    if this server has the full set (found by ``optviz.race.data.load``, never downloaded); and a
+    notice, "" or why the full set is not offered although ``$OPTVIZ_DATA_DIR`` names its directory."""
+    try:
+        auto = datasets.load("auto", download=False)  # the subset itself when there is no full set
+    except datasets.DataError as error:  # OPTVIZ_DATA_DIR names a directory that cannot be used
+        return {"embedded": datasets.load("embedded").source}, str(error)
     found = {"embedded": (auto if auto.embedded else datasets.load("embedded")).source}
     if not auto.embedded:
         found["auto"] = auto.source
-    return found
+    return found, ""
 
 
 def _results(config: RaceConfig, records, earlier=None) -> dict:

@@ -185,6 +185,8 @@ class RaceConfig:
     @classmethod
     def from_dict(cls, plain: dict) -> "RaceConfig":
         """The inverse of :meth:`to_dict` (also takes partial dicts: missing fields get defaults)."""
+        if not isinstance(plain, dict):
+            raise TypeError(f"from_dict takes a dict of race settings, got {type(plain).__name__}")
         known = list(cls.__dataclass_fields__)
         unknown = set(plain) - set(known)
         if unknown:

@@ -121,3 +121,68 @@ def test_inspecting_a_diverged_or_missing_step_is_refused():
     for step in (0, run.diverged_at, 21):
         with pytest.raises(ValueError, match="not a finite step"):
             trajectory.inspect_step(run, step)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": []}, "at least one"),
+        ({"lr": np.array([]), "momentum": np.array([])}, "at least one"),
+        ({"starts": [[1 + 2j, 0.5]]}, "real numbers"),
+        ({"starts": np.array([[1.0, 2.0]], dtype=complex)}, "real numbers"),
+        ({"starts": [[True, False]]}, "real numbers"),
+        ({"starts": [["1", "2"]]}, "real numbers"),
+        ({"lr": True}, "lr must be a number, got True"),
+        ({"lr": "0.1"}, "lr must be a number, got '0.1'"),
+        ({"lr": b"0.1"}, "lr must be a number"),
+        ({"lr": np.bool_(True)}, "lr must be a number"),
+        ({"lr": 0.1 + 0j}, "lr must be a number"),
+        ({"lr": ["0.1", "0.2"]}, "lr must be a number or a 1-D array"),
+        ({"lr": [True, False]}, "lr must be a number or a 1-D array"),
+        ({"lr": np.array([0.1, 0.2], dtype=complex)}, "lr must be a number or a 1-D array"),
+        ({"lr": 10**400}, "outside its allowed range"),
+        ({"steps": True}, "steps must be a whole number"),
+    ],
+)
+def test_booleans_strings_complex_numbers_and_empty_arrays_are_refused(kwargs, message):
+    """The same rule for every number the engine takes: True is not 1, "0.1" is not 0.1, and a
+    complex start is refused rather than truncated to its real part."""
+    with pytest.raises(ValueError, match=message):
+        optviz.trace_batch("bowl", "momentum", **kwargs)
+
+
+def test_numpy_scalars_and_integers_are_numbers():
+    t = optviz.trace("bowl", "momentum", start=(np.float32(1.0), 2), steps=3, lr=np.float64(0.1), momentum=np.int64(0))
+    assert t.hyper["lr"] == 0.1 and t.hyper["momentum"] == 0.0 and t.path[0].tolist() == [1.0, 2.0]
+
+
+def test_recording_counts_the_state_in_the_memory_limit(monkeypatch):
+    """MAX_RECORDED is in bytes, and the largest recording it allows keeps no more than that."""
+    monkeypatch.setattr(trajectory, "MAX_RECORDED", 6_000_000)
+    steps = 999  # 1,000 positions a run
+    for record, record_state, per_step in ((True, False, 24), (False, True, 32), (True, True, 56)):
+        most = trajectory.MAX_RECORDED // (per_step * (steps + 1))
+        lrs = np.full(most, 0.1)
+        b = optviz.trace_batch("bowl", "momentum", steps=steps, record=record, record_state=record_state, lr=lrs)
+        kept = [b.paths, b.losses, *(b.states or {}).values()]
+        assert sum(array.nbytes for array in kept if array is not None) <= trajectory.MAX_RECORDED
+        with pytest.raises(ValueError, match="MB allowed"):
+            optviz.trace_batch("bowl", "momentum", steps=steps, record=record, record_state=record_state,
+                               lr=np.full(most + 1, 0.1))
+
+
+def test_the_state_of_the_largest_recording_that_positions_alone_allow_is_refused():
+    """200 runs × 100,001 positions fit in 600 MB, but not with their state beside them (1.1 GB)."""
+    with pytest.raises(ValueError, match=r"1,120 MB, more than the 600 MB allowed"):
+        optviz.trace_batch("bowl", "momentum", steps=100_000, record_state=True, lr=np.full(200, 0.1))
+
+
+def test_inspecting_a_run_without_state_or_a_fractional_step_is_a_clear_error():
+    bare = optviz.trace("bowl", "adam", steps=10)
+    with pytest.raises(ValueError, match="record_state=True"):
+        trajectory.inspect_step(bare, 3)
+    run = optviz.trace("bowl", "adam", steps=10, record_state=True)
+    for step in (1.5, 2.0, "3", True, None):
+        with pytest.raises(ValueError, match="whole number"):
+            trajectory.inspect_step(run, step)
+    assert trajectory.inspect_step(run, np.int64(3))[1]

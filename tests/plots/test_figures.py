@@ -447,14 +447,24 @@ def test_training_race_lays_out_its_panels_as_make_subplots_does():
     layout = fig["layout"]
     axes = sorted(k for k in reference if k.startswith(("xaxis", "yaxis")))
     assert axes == sorted(k for k in layout if k.startswith(("xaxis", "yaxis")))
+    ticks = ("tickmode", "tick0", "dtick")  # whole epochs: see the next test
     for key in axes:
-        assert {k: v for k, v in layout[key].items() if k != "title"} == reference[key], key
+        assert {k: v for k, v in layout[key].items() if k not in ("title", *ticks)} == reference[key], key
     assert layout["annotations"] == reference["annotations"]
     assert [layout[k]["title"]["text"] for k in ("xaxis3", "xaxis4", "yaxis", "yaxis3")] == \
         ["epoch", "epoch", "loss", "accuracy"]
     sgd = [t for t in fig["data"] if t["legendgroup"] == "sgd"]
     assert [(t["xaxis"], t["yaxis"]) for t in sgd] == [("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4"),
                                                         ("x", "y")]  # the smoothed loss: training loss panel
+
+
+def test_epoch_axes_tick_whole_epochs_only():
+    fig = spec(plots.training_race(race_results()))
+    for key in ("xaxis", "xaxis2", "xaxis3", "xaxis4"):
+        axis = fig["layout"][key]
+        assert (axis["tickmode"], axis["tick0"], axis["dtick"]) == ("linear", 0, 1), key
+    assert [plots.epoch_ticks(n)["dtick"] for n in (1, 3, 10, 11, 20, 21, 50)] == [1, 1, 1, 2, 2, 5, 5]
+    assert all(float(plots.epoch_ticks(n)["dtick"]).is_integer() for n in range(1, 200))
 
 
 # --- built as plain specs, without Plotly's validation -------------------------------------------

@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import http.server
 import re
+import shutil
 import socket
 import struct
 import threading
@@ -198,18 +199,17 @@ def test_unpacked_files_are_read_too(places):
     assert load(download=False).source.startswith("Keras cache")
 
 
-def test_corrupt_source_is_skipped_with_its_error(places, monkeypatch):
-    write_set(places["env"])
-    monkeypatch.setenv("OPTVIZ_DATA_DIR", str(places["env"]))
-    broken = places["env"] / data.TRAIN_IMAGES
+def test_corrupt_source_is_skipped_with_its_error(places):
+    write_set(places["keras"])
+    broken = places["keras"] / data.TRAIN_IMAGES
     broken.write_bytes(broken.read_bytes()[:-50])
-    write_set(places["keras"], fill=2)
+    write_set(places["cache"], fill=2)
 
-    with pytest.warns(DataWarning, match="OPTVIZ_DATA_DIR"):
+    with pytest.warns(DataWarning, match="Keras cache"):
         found = load(download=False)
-    assert found.source.startswith("Keras cache")
+    assert found.source.startswith("optviz cache")
     assert len(found.notes) == 1
-    assert "OPTVIZ_DATA_DIR: skipped" in found.notes[0]
+    assert "Keras cache ~/.keras/datasets/fashion-mnist: skipped" in found.notes[0]
     assert f"{broken}: not a valid gzip stream" in found.notes[0]
 
 
@@ -235,11 +235,42 @@ def test_wrongly_shaped_set_is_skipped_naming_the_file(places, damage, message):
     assert re.search(message, skipped[0])
 
 
-def test_named_directory_that_fails_is_noted_first(places, tmp_path):
-    write_set(places["cache"])
-    found = load(tmp_path / "nowhere", download=False)
-    assert found.source.startswith("optviz cache")
-    assert found.notes[0] == f"directory {tmp_path / 'nowhere'}: not found"
+def broken_sets():
+    """Ways a directory of the four files can be unusable: (name, damage(directory), what the error says)."""
+    def write(name, content):
+        return lambda d: (d / name).write_bytes(content)
+
+    return [
+        ("nonexistent", lambda d: shutil.rmtree(d), "cannot be used: not found"),
+        ("a file", lambda d: shutil.rmtree(d) or d.write_text("not a directory"), "cannot be used: not a directory"),
+        ("missing file", lambda d: (d / data.TEST_LABELS).unlink(), f"cannot be used: missing {data.TEST_LABELS}"),
+        ("truncated", write(data.TRAIN_IMAGES, gzip.compress(idx_bytes(np.zeros((24, 28, 28)))[:-50])),
+         f"{data.TRAIN_IMAGES}: header says shape"),
+        ("cut gzip", write(data.TRAIN_IMAGES, gzip.compress(idx_bytes(np.zeros((24, 28, 28))))[:-20]),
+         f"{data.TRAIN_IMAGES}: not a valid gzip stream"),
+        ("wrong magic", write(data.TEST_IMAGES, gzip.compress(b"\x01\x02" + idx_bytes(np.zeros((12, 28, 28)))[2:])),
+         f"{data.TEST_IMAGES}: bad IDX magic number 0x0102"),
+        ("zero bytes", write(data.TRAIN_LABELS, b""), f"{data.TRAIN_LABELS}: only 0 bytes"),
+        ("mismatched", lambda d: write_idx(d / data.TRAIN_LABELS, np.zeros(23)), "23 labels, but"),
+    ]
+
+
+@pytest.mark.parametrize("damage, message", [case[1:] for case in broken_sets()],
+                         ids=[case[0] for case in broken_sets()])
+@pytest.mark.parametrize("named_by", ["argument", "OPTVIZ_DATA_DIR"])
+def test_a_directory_the_user_names_is_used_or_refused_never_replaced(places, monkeypatch, damage, message,
+                                                                      named_by):
+    """Only "auto" falls back to other data; a directory named by the caller or by OPTVIZ_DATA_DIR
+    that cannot be used is an error naming the file and what is wrong with it."""
+    write_set(places["cache"])  # a usable set elsewhere, which must not be taken instead
+    named = write_set(places["env"])
+    damage(named)
+    if named_by == "OPTVIZ_DATA_DIR":
+        monkeypatch.setenv("OPTVIZ_DATA_DIR", str(named))
+    with pytest.raises(DataError, match=re.escape(message)) as raised:
+        load(named if named_by == "argument" else "auto", download=False)
+    assert str(raised.value).startswith(f"directory {named}" + (" named by OPTVIZ_DATA_DIR" if named_by != "argument"
+                                                                else ""))
 
 
 def test_named_directory_accepts_tilde(places):

@@ -216,6 +216,36 @@ def test_moving_the_alpha_slider_with_the_keyboard_redraws_the_chart(server, chr
     page.close()
 
 
+def test_the_race_page_from_a_link_fits_the_screen(server, chromium_browser, requests_made):
+    """A short race opened from its link: whole epochs on the axes, every column of the standings in
+    view at 1280 × 720 and 1920 × 1080 (it trains once, then the store shows it at once)."""
+    link = "/race?opt=sgd,adam&epochs=2&seed=7"
+    for width, height in SIZES:
+        page = chromium_browser.new_page(viewport={"width": width, "height": height})
+        page.on("request", lambda sent: requests_made.append(sent.url))
+        page.goto(server + link)
+        start = page.get_by_role("button", name="Start")
+        page.wait_for_selector("text=Training race", timeout=60_000)
+        page.wait_for_selector('button:has-text("Start"), button:has-text("Run again")', timeout=60_000)
+        if start.count():
+            start.click()
+        page.wait_for_selector("text=Finished in", timeout=180_000)
+        page.wait_for_selector(".x3tick text", timeout=30_000)
+        table = page.locator('[data-testid="stDataFrame"]')
+        table.wait_for(timeout=30_000)
+        table.scroll_into_view_if_needed()
+        time.sleep(1)
+        page.screenshot(path=ARTIFACTS / f"race-{width}x{height}.png")
+        scroll = page.evaluate("() => { const s = document.querySelector('[data-testid=\"stDataFrame\"] "
+                               ".dvn-scroller'); return [s.scrollWidth, s.clientWidth] }")
+        assert scroll[0] <= scroll[1], f"the standings scroll sideways at {width} × {height}: {scroll}"
+        ticks = page.evaluate("() => [...document.querySelectorAll('.x3tick text, .x4tick text')]"
+                              ".map(e => e.textContent)")
+        assert ticks and all(tick.isdigit() for tick in ticks), ticks
+        assert "opt=sgd%2Cadam" in page.url or "opt=sgd,adam" in page.url
+        page.close()
+
+
 def test_every_request_goes_to_the_app_itself(server, requests_made):
     """Runs last in this module (pytest keeps file order): every page above has been recorded."""
     assert len(requests_made) > 20
