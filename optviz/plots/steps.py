@@ -90,7 +90,7 @@ def step_through(traces, surface=None, *, domain=None, title=None, frames=STEP_F
     map and the step's numbers beneath it. Runs traced with ``record_state=True`` show their
     moment; the others show their gradient and their step."""
     surface = surface_of(traces, surface)
-    count = min(frames, max(t.steps for t in traces))
+    count = min(frames, min(t.steps for t in traces))  # the steps every run takes
     spec, box = map_spec(traces, surface, domain, title or f"{surface.title}: inside a step", resolution)
     texts, looks = labels(traces), styles(traces)
     span = max(box[0][1] - box[0][0], box[1][1] - box[1][0])
