@@ -3,12 +3,15 @@
 A thin shell: the page list. Each page lives in ``ui/``, and all the computing in ``optviz/``.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from optviz.scenario import presenting
 from ui import gallery, lab, race
 
-st.set_page_config(page_title="optviz", page_icon=":material/trending_down:", layout="wide",
+# The icon is a file of the app's own: an emoji or a Material icon would be fetched from another host.
+st.set_page_config(page_title="optviz", page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide",
                    initial_sidebar_state="collapsed" if presenting(st.query_params.get("present")) else "auto")
 lab_page = st.Page(lab.page, title="Surface lab", icon=":material/landscape:", url_path="lab", default=True)
 

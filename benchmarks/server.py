@@ -47,11 +47,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def app_server(timeout: float = 120.0, env=None):
-    """Run ``streamlit run app.py`` on 127.0.0.1 and yield it once it answers its health check;
-    ``env`` replaces variables of this process's environment (OPTVIZ_CACHE_DIR, say)."""
+def app_server(timeout: float = 120.0, script: Path = ROOT / "app.py", env=None):
+    """Run ``streamlit run app.py`` (or ``script``) on 127.0.0.1 and yield it once it answers its
+    health check; ``env`` replaces variables of this process's environment (OPTVIZ_CACHE_DIR, say)."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]
     launched = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -16,29 +16,11 @@ import surfaces
 from optviz import plots
 from optviz.plots import number
 from optviz.optimizers import OPTIMIZERS
-from optviz.engine.trajectory import trace
+from optviz.engine.trajectory import REACHED, trace
+from optviz.scenario import run
 
 #: What a preset can show; each is the builder of the same name in ``optviz.plots``.
 VIEWS = ("contour", "surface_3d", "loss_curves", "distance_curves", "race_animation", "ball", "learning_rates")
-
-
-@dataclass(frozen=True)
-class Run:
-    """One optimizer with its hyper-parameters; ``settings`` is a tuple of pairs so a preset
-    stays hashable (a cache key). ``name`` says what the run stands for, if anything."""
-
-    optimizer: str
-    settings: tuple
-    name: str = ""
-
-    @property
-    def hyper(self) -> dict:
-        return dict(self.settings)
-
-
-def run(optimizer: str, name: str = "", **hyper) -> Run:
-    """``run("momentum", lr=0.02, momentum=0.9)``."""
-    return Run(optimizer, tuple(hyper.items()), name)
 
 
 @dataclass(frozen=True)
@@ -101,21 +83,6 @@ class Preset:
 # Measuring a run.
 
 
-def settled_at(run_trace, tolerance: float):
-    """``(minimum, step)``: the known minimum the run ends within ``tolerance`` of, and the step
-    from which it stays that close; ``(None, None)`` if it ends near none.
-
-    Unlike ``Trace.arrival`` (the first step that close), a run that swings through the minimum
-    and out again has not arrived: momentum does that.
-    """
-    minimum, distance = run_trace.nearest_minimum()
-    if not distance <= tolerance:
-        return None, None
-    gaps = np.hypot(run_trace.path[:, 0] - minimum.x, run_trace.path[:, 1] - minimum.y)
-    outside = np.flatnonzero(~(gaps <= tolerance))
-    return minimum, int(outside[-1] + 1) if outside.size else 0
-
-
 def crossings(values, floor: float) -> int:
     """How often ``values`` changes sign between two steps that are both at least ``floor``
     from zero: the visible swings across a valley floor, not round-off around it."""
@@ -128,12 +95,12 @@ def _name(run_trace) -> str:
     return f"{OPTIMIZERS[run_trace.optimizer].title} (α={number(run_trace.hyper['lr'])})"
 
 
-def _ends_in(run_trace, kind: str, tolerance: float = 1e-3) -> Verdict:
-    minimum, step = settled_at(run_trace, tolerance)
+def _ends_in(run_trace, kind: str) -> Verdict:
+    minimum, step = run_trace.arrival()
     if minimum is None:
         where = f"({number(run_trace.final[0])}, {number(run_trace.final[1])})"
         return Verdict(False, f"{_name(run_trace)} ends at {where}, near no known minimum")
-    return Verdict(minimum.kind == kind, f"{_name(run_trace)} stays within {number(tolerance)} of the {minimum.kind} "
+    return Verdict(minimum.kind == kind, f"{_name(run_trace)} stays within {number(REACHED)} of the {minimum.kind} "
                                          f"minimum ({number(minimum.x)}, {number(minimum.y)}) from step {step}")
 
 
@@ -148,7 +115,7 @@ def _all(*verdicts) -> Verdict:
 def _descends(traces) -> Verdict:
     (gd,) = traces
     falling = bool(np.all(np.diff(gd.loss) < 0))
-    arrived = _ends_in(gd, "global", 1e-2)
+    arrived = _ends_in(gd, "global")
     return Verdict(falling and arrived.holds,
                    f"the loss {'falls' if falling else 'does not fall'} at every step; {arrived.evidence}")
 
@@ -187,8 +154,8 @@ def _learning_rates(traces) -> Verdict:
     steady = bool(np.all(np.diff(low.loss) < 0))  # and slow: "fastest" below puts good ahead of it
     fastest = reached(good) is not None and all(reached(t) is None or reached(t) > reached(good)
                                                 for t in (very_high, high, low))
-    return Verdict(blows_up and stalls and steady and fastest, (
-        f"very high {_name(very_high)} ends at J − J_min = {number(excess(very_high)[-1])} from {number(start)}; "
+    return Verdict(bool(blows_up and stalls and steady and fastest), (
+        f"very high {_name(very_high)} ends at J − J* = {number(excess(very_high)[-1])} from {number(start)}; "
         f"high {_name(high)} stalls at {number(excess(high)[-1])}; "
         f"low {_name(low)} {'falls at every step' if steady else 'does not fall at every step'} to {number(excess(low)[-1])}; "
         f"good {_name(good)} is the first to reach {number(target)}, at step {reached(good)}"
@@ -204,38 +171,37 @@ def _momentum_global(traces) -> Verdict:
     return _all(_ends_in(momentum, "global"), _ends_in(gd, "local"))
 
 
-def _nesterov_sooner(traces, tolerance=1e-3) -> Verdict:
+def _nesterov_sooner(traces) -> Verdict:
     momentum, nesterov = traces
-    (_, slow), (_, fast) = settled_at(momentum, tolerance), settled_at(nesterov, tolerance)
+    (_, slow), (_, fast) = momentum.arrival(), nesterov.arrival()
     holds = slow is not None and fast is not None and fast < slow
-    return Verdict(holds, f"within {number(tolerance)} of the minimum for good: "
+    return Verdict(holds, f"within {number(REACHED)} of the minimum for good: "
                           f"NAG from step {fast}, Momentum from step {slow}")
 
 
 # The ravine's steep direction is y: that is where a constant α makes GD swing across the floor.
 _SWING = 1e-2  # a swing smaller than this is invisible at the ravine's scale
-_NEAR = 1e-2
 
 
 def _zigzags(traces) -> Verdict:
     (gd,) = traces
     swings = crossings(gd.path[:, 1], _SWING)
-    _, step = settled_at(gd, _NEAR)
+    _, step = gd.arrival()
     slow = step is None or step >= 100
     return Verdict(swings >= 8 and slow, (
         f"{_name(gd)} crosses the floor {swings} times and "
-        + (f"comes within {number(_NEAR)} of the minimum for good at step {step}" if step is not None
-           else f"is not within {number(_NEAR)} of the minimum after {gd.steps} steps")
+        + (f"comes within {number(REACHED)} of the minimum for good at step {step}" if step is not None
+           else f"is not within {number(REACHED)} of the minimum after {gd.steps} steps")
     ))
 
 
 def _adagrad_calmer(traces) -> Verdict:
     adagrad, gd = traces
     swings = crossings(adagrad.path[:, 1], _SWING), crossings(gd.path[:, 1], _SWING)
-    (_, fast), (_, slow) = settled_at(adagrad, _NEAR), settled_at(gd, _NEAR)
+    (_, fast), (_, slow) = adagrad.arrival(), gd.arrival()
     sooner = fast is not None and (slow is None or fast < slow)
     return Verdict(swings[0] < swings[1] and sooner, (
-        f"{_name(adagrad)} crosses the floor {swings[0]} times and stays within {number(_NEAR)} of the minimum "
+        f"{_name(adagrad)} crosses the floor {swings[0]} times and stays within {number(REACHED)} of the minimum "
         f"from step {fast}; {_name(gd)} crosses it {swings[1]} times, and stays from step {slow}"
     ))
 
@@ -266,7 +232,7 @@ PRESETS = {p.key: p for p in (
                 "the loss ends higher than it began; a high α stalls above the minimum, bouncing across it; a "
                 "low α lowers the loss at every step, but slowly; a good α gets there first.",
         surface="plateau", start=(0.8, 0.6), steps=50,
-        runs=(run("sgd", "very high α", lr=12.0), run("sgd", "high α", lr=2.6),
+        runs=(run("sgd", "very high α", lr=7.0), run("sgd", "high α", lr=2.6),
               run("sgd", "low α", lr=0.05), run("sgd", "good α", lr=1.0)),
         views=("learning_rates", "ball"), check=_learning_rates, direction=(-0.8, -0.6),
         domain=((-7.0, 7.0), (-7.0, 7.0)),
@@ -289,7 +255,7 @@ PRESETS = {p.key: p for p in (
     ),
     Preset(
         key="fig9", number=9, title="Nesterov settles sooner than Momentum",
-        caption="On Booth's tilted bowl, with the same α = 0.03 and β = 0.9, NAG stays within 0.001 of the "
+        caption="On Booth's tilted bowl, with the same α = 0.03 and β = 0.9, NAG stays within 0.01 of the "
                 "minimum after about half the steps Momentum needs, because its look-ahead brakes before each "
                 "overshoot; not everywhere, though: on Rosenbrock at α = 0.001 it is no faster.",
         surface="booth", start=(-4.0, -8.0), steps=300,

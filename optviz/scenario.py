@@ -4,42 +4,95 @@ A scenario is an immutable value: the app builds one from its widgets, the figur
 and its query string is the shareable link. Reading a link is forgiving but strict about what it
 lets through: an unknown or malformed parameter is ignored with a notice, a value outside its
 range is clamped with a notice, and nothing in a URL can ask for more work than the lab allows.
+
+The lab races a list of runs, and one optimizer may run several times with different settings (an
+"α sweep"). A link names the runs' optimizers in order and, per optimizer, each hyper-parameter
+that differs from what the optimizer would take on that surface, one value for all its runs or
+one per run::
+
+    ?surface=plateau&opt=sgd,sgd,sgd,sgd&sgd.lr=7,2.6,0.05,1&steps=50&start=0.8,0.6
+
+What a run "would take" is its setting in the surface's own runs when the link lists the same
+optimizers, else the surface's recommendation for the optimizer (``Surface.defaults``), else the
+convention's default.
 """
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+
+import numpy as np
 
 import surfaces
-from optviz.optimizers import CONVENTIONS, OPTIMIZERS, resolve
+from optviz.optimizers import CONVENTIONS, HYPERS, OPTIMIZERS, resolve
 
 #: What the lab allows, tighter than the engine's own limits because every slider move reruns it;
 #: the sliders use the same ranges.
 MAX_STEPS = 5000
-LIMITS = {
-    "lr": (1e-5, 10.0),
-    "momentum": (0.0, 0.999),
-    "rho": (0.0, 0.999),
-    "beta1": (0.0, 0.999),
-    "beta2": (0.0, 0.9999),
-    "epsilon": (0.0, 1.0),
-    "initial_accumulator": (0.0, 10.0),
-    "momentum_decay": (0.0, 10.0),
-}
+MAX_RUNS = 12
+#: Each hyper-parameter's range in the lab, from the one table that describes it.
+LIMITS = {name: hyper.lab for name, hyper in HYPERS.items()}
 #: α sliders move on this log grid: 1, 1.5, 2, 3, 5, 7 per decade.
-LR_GRID = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 1.5, 2, 3, 5, 7)
-                if LIMITS["lr"][0] <= m * 10.0 ** e <= LIMITS["lr"][1])
-VIEWS = ("contour", "surface", "animation")
+LR_GRID = HYPERS["lr"].stops
+VIEWS = ("contour", "surface", "animation", "steps")
 #: What a link's ``present`` may say to mean yes.
 YES = ("1", "true", "yes")
+#: The lab's runs on a surface that lists none of its own (``Surface.runs``).
+USUAL_RUNS = (("sgd", {"lr": 0.001}), ("momentum", {"lr": 0.001}), ("rmsprop", {"lr": 0.01}), ("adam", {"lr": 0.05}))
+#: Clicks on the map pick a start on a grid of about this many points a side, at round numbers.
+START_GRID = 40
+
+
+@dataclass(frozen=True)
+class Run:
+    """One optimizer with its hyper-parameters, as ``(name, value)`` pairs so that it stays
+    hashable (a cache key); ``name`` says what the run stands for, if anything ("good α")."""
+
+    optimizer: str
+    settings: tuple
+    name: str = ""
+
+    @property
+    def hyper(self) -> dict:
+        return dict(self.settings)
+
+
+def run(optimizer: str, name: str = "", **hyper) -> Run:
+    """``run("momentum", lr=0.02, momentum=0.9)``."""
+    return Run(optimizer, tuple(hyper.items()), name)
+
+
+def follows(optimizer: str, convention: str) -> str:
+    """The convention a run of ``optimizer`` follows when the lab's is ``convention``: that one if
+    the optimizer's libraries have it, else its first (and the lab says so)."""
+    return OPTIMIZERS[optimizer].convention_for(convention)
+
+
+def settings_in(optimizer: str, convention: str, **given) -> dict:
+    """The optimizer's full hyper-parameters in the convention it follows, from ``given``: those
+    that convention does not take (a setting carried over from another) are left out."""
+    convention = follows(optimizer, convention)
+    taken = OPTIMIZERS[optimizer].defaults(convention)
+    return resolve(optimizer, convention, **{k: v for k, v in given.items() if k in taken})
+
+
+def recommended(surface: str, optimizer: str, convention: str = "keras") -> dict:
+    """An optimizer's settings when it joins the lab on ``surface``: the surface's recommendation
+    for it where it has one, the convention's defaults for the rest."""
+    return settings_in(optimizer, convention, **surfaces.get(surface).defaults.get(optimizer, {}))
+
+
+def default_runs(surface: str, convention: str = "keras") -> tuple:
+    """The runs the lab opens with on ``surface``: its own list (``Surface.runs``) or the usual one."""
+    listed = surfaces.get(surface).runs or USUAL_RUNS
+    return tuple(Run(optimizer, tuple({**recommended(surface, optimizer, convention), **given}.items()))
+                 for optimizer, given in listed)
 
 
 @dataclass(frozen=True)
 class Scenario:
     surface: str = "rosenbrock"
-    optimizers: tuple = ("sgd", "momentum", "rmsprop", "adam")
-    #: optimizer -> {hyper-parameter: value}, only where it differs from the convention's default
-    hyper: dict = field(default_factory=lambda: {"sgd": {"lr": 0.001}, "momentum": {"lr": 0.001},
-                                                 "rmsprop": {"lr": 0.01}, "adam": {"lr": 0.05}})
+    #: the runs, each with all its hyper-parameters; None: the surface's default runs
+    runs: tuple | None = None
     same_lr: bool = False
     lr: float = 0.001  # the shared α when same_lr
     steps: int = 300
@@ -48,26 +101,25 @@ class Scenario:
     view: str = "contour"
     present: bool = False
 
-    def settings(self, optimizer: str) -> dict:
-        """The full hyper-parameters of one optimizer's run (defaults, overrides, shared α)."""
-        own = self.own_settings(optimizer)
-        return {**own, "lr": self.lr} if self.same_lr else own
+    def __post_init__(self):
+        runs = default_runs(self.surface, self.convention) if self.runs is None else self.runs
+        full = tuple(Run(r.optimizer, tuple(settings_in(r.optimizer, self.convention, **r.hyper).items()), r.name)
+                     for r in runs)
+        object.__setattr__(self, "runs", full)
 
-    def own_settings(self, optimizer: str) -> dict:
-        """The optimizer's own hyper-parameters, kept while a shared α overrides its own."""
-        return resolve(optimizer, self.convention, **self.hyper.get(optimizer, {}))
+    @property
+    def optimizers(self) -> tuple:
+        """The runs' optimizers, in order, each once."""
+        return tuple(dict.fromkeys(r.optimizer for r in self.runs))
+
+    def settings(self, index: int) -> dict:
+        """The hyper-parameters run ``index`` runs with: its own, or with the shared α."""
+        own = self.runs[index].hyper
+        return {**own, "lr": self.lr} if self.same_lr else own
 
     @property
     def start_point(self) -> tuple:
         return self.start if self.start is not None else surfaces.get(self.surface).start
-
-    def with_settings(self, optimizer: str, **values) -> "Scenario":
-        """A copy with some of one optimizer's hyper-parameters changed (defaults are not stored)."""
-        defaults = OPTIMIZERS[optimizer].defaults(self.convention)
-        merged = {**self.hyper.get(optimizer, {}), **values}
-        kept = {k: v for k, v in merged.items() if v != defaults.get(k)}
-        hyper = {**self.hyper, optimizer: kept}
-        return replace(self, hyper={k: v for k, v in hyper.items() if v})
 
 
 def start_window(surface) -> tuple:
@@ -76,25 +128,51 @@ def start_window(surface) -> tuple:
     return (2 * x0 - x1, 2 * x1 - x0), (2 * y0 - y1, 2 * y1 - y0)
 
 
+def start_grid(surface) -> tuple:
+    """``(xs, ys)``: the points a click on the map may pick as a start, at round numbers (a step
+    of 1, 2 or 5 times a power of ten), so that a picked start reads well in a link."""
+    def axis(low, high):
+        rough = (high - low) / START_GRID
+        power = 10.0 ** math.floor(math.log10(rough))
+        step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+        decimals = max(0, -math.floor(math.log10(step)))
+        return np.round(np.arange(math.ceil(low / step), math.floor(high / step) + 1) * step, decimals)
+
+    (x0, x1), (y0, y1) = surface.domain
+    return axis(x0, x1), axis(y0, y1)
+
+
+def snapped(value: float, grid) -> float:
+    """The point of ``grid`` nearest to ``value``: a click reports it with float noise."""
+    return float(grid[int(np.argmin(np.abs(np.asarray(grid) - value)))])
+
+
 def presenting(value) -> bool:
     """Whether a link's ``present`` parameter turns presentation mode on."""
     return value in YES
 
 
 def to_query(scenario: Scenario) -> dict:
-    """The scenario as query parameters (strings), leaving out what equals the default scenario."""
-    default = Scenario()
-    usual = replace(default, convention=scenario.convention)  # what the link's reader starts from
+    """The scenario as query parameters (strings), leaving out what its reader would assume: the
+    surface's own runs, and each setting as the run would take it (from the surface's own runs
+    when the link lists the same optimizers, else as a new run on the surface takes it)."""
+    usual = Scenario(surface=scenario.surface, convention=scenario.convention).runs
     query = {}
-    if scenario.surface != default.surface:
+    if scenario.surface != Scenario.surface:
         query["surface"] = scenario.surface
-    if scenario.optimizers != default.optimizers:
-        query["opt"] = ",".join(scenario.optimizers)
+    if [r.optimizer for r in scenario.runs] == [r.optimizer for r in usual]:
+        bases = [r.hyper for r in usual]
+    else:
+        query["opt"] = ",".join(r.optimizer for r in scenario.runs)
+        bases = [recommended(scenario.surface, r.optimizer, scenario.convention) for r in scenario.runs]
     for optimizer in scenario.optimizers:
-        mine, base = scenario.own_settings(optimizer), usual.own_settings(optimizer)
-        query.update({f"{optimizer}.{name}": _number(v) for name, v in mine.items() if v != base[name]})
+        mine = [i for i, r in enumerate(scenario.runs) if r.optimizer == optimizer]
+        for name in scenario.runs[mine[0]].hyper:
+            values = [scenario.runs[i].hyper[name] for i in mine]
+            if any(value != bases[i][name] for value, i in zip(values, mine)):
+                query[f"{optimizer}.{name}"] = ",".join(map(_number, values[:1] if len(set(values)) == 1 else values))
     for name in ("steps", "convention", "view"):
-        if getattr(scenario, name) != getattr(default, name):
+        if getattr(scenario, name) != getattr(Scenario, name):
             query[name] = str(getattr(scenario, name))
     if scenario.start is not None:
         query["start"] = f"{_number(scenario.start[0])},{_number(scenario.start[1])}"
@@ -123,15 +201,7 @@ def from_query(query: dict) -> tuple[Scenario, list[str]]:
             else:
                 notices.append(f"Unknown {name} {value!r} ignored; the {name}s are: {', '.join(allowed)}.")
     surface = values.get("surface", Scenario.surface)
-
-    if "opt" in query:
-        names = [n for n in query.pop("opt").split(",") if n]
-        unknown = [n for n in names if n not in OPTIMIZERS]
-        if unknown:
-            notices.append(f"Unknown optimizer {', '.join(map(repr, unknown))} ignored; the optimizers are: "
-                           f"{', '.join(OPTIMIZERS)}.")
-        values["optimizers"] = tuple(dict.fromkeys(n for n in names if n in OPTIMIZERS))
-    optimizers = values.get("optimizers", Scenario.optimizers)
+    convention = values.get("convention", Scenario.convention)
 
     if "steps" in query:
         values["steps"] = _clamped_int(query.pop("steps"), "steps", 1, MAX_STEPS, notices, Scenario.steps)
@@ -147,23 +217,50 @@ def from_query(query: dict) -> tuple[Scenario, list[str]]:
     if "start" in query:
         values["start"] = _start(query.pop("start"), surfaces.get(surface), notices)
 
-    hyper = {o: dict(v) for o, v in Scenario().hyper.items() if o in optimizers}  # the link changes these
+    usual = default_runs(surface, convention)
+    names = _optimizers(query.pop("opt"), notices) if "opt" in query else None
+    if names is None or names == [r.optimizer for r in usual]:
+        names, settings = [r.optimizer for r in usual], [dict(r.hyper) for r in usual]
+    else:
+        settings = [recommended(surface, name, convention) for name in names]
     for key in [k for k in query if "." in k]:
         optimizer, name = key.split(".", 1)
         raw = query.pop(key)
-        if optimizer not in optimizers or name not in OPTIMIZERS[optimizer].hyper:
+        mine = [i for i, o in enumerate(names) if o == optimizer]
+        if not mine or name not in settings[mine[0]]:
             notices.append(f"Parameter {key!r} ignored: no optimizer in the race takes it.")
             continue
-        value = _clamped_float(raw, key, *LIMITS[name], notices)
-        if value is not None:
-            hyper.setdefault(optimizer, {})[name] = value
+        parts = raw.split(",")
+        if len(parts) not in (1, len(mine)):
+            notices.append(f"{key} gives {len(parts)} values for {len(mine)} runs of {optimizer}; ignored.")
+            continue
+        for index, part in zip(mine, parts * len(mine) if len(parts) == 1 else parts):
+            value = _clamped_float(part, key, *LIMITS[name], notices)
+            if value is not None:
+                settings[index][name] = value
     for key in query:
         notices.append(f"Unknown parameter {key!r} ignored.")
 
-    scenario = Scenario(**values, hyper={})
-    for optimizer, settings in hyper.items():  # stored as differences from the convention's defaults
-        scenario = scenario.with_settings(optimizer, **settings)
-    return scenario, notices
+    runs = tuple(Run(name, tuple(hyper.items())) for name, hyper in zip(names, settings))
+    return Scenario(**values, runs=runs), notices
+
+
+def _optimizers(raw: str, notices: list) -> list | None:
+    """The optimizers a link's ``opt`` names, in order; None (the default runs) if it names none
+    the lab knows."""
+    names = [n for n in raw.split(",") if n]
+    unknown = [n for n in names if n not in OPTIMIZERS]
+    known = [n for n in names if n in OPTIMIZERS]
+    if unknown:
+        notices.append(f"Unknown optimizer {', '.join(map(repr, unknown))} ignored; the optimizers are: "
+                       f"{', '.join(OPTIMIZERS)}.")
+    if not known:
+        notices.append("The link names no optimizer the lab knows; the surface's usual runs are shown.")
+        return None
+    if len(known) > MAX_RUNS:
+        notices.append(f"The link asks for {len(known)} runs; the lab races at most {MAX_RUNS}, the first "
+                       f"{MAX_RUNS} are shown.")
+    return known[:MAX_RUNS]
 
 
 def _clamped_float(raw, name, low, high, notices):

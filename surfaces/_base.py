@@ -1,7 +1,7 @@
 """What a surface is: a 2D loss J(x, y) with its gradient, a window to draw it in, and its minima."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,13 @@ class Surface:
     ``f(x, y)`` and ``grad(x, y) -> (∂J/∂x, ∂J/∂y)`` are plain Python functions of two floats,
     written with operations numba can compile: the engine compiles them into its kernels
     (``optviz.engine.kernels``), and evaluates them on arrays with ``optviz.engine.evaluate``.
+
+    ``defaults`` are the hyper-parameters an optimizer starts with on this surface (by registry
+    name: ``{"nesterov": {"lr": 0.001}}``), over the library's; ``runs`` are the runs the lab opens
+    with when the surface is picked, ``(optimizer, {hyper-parameter: value})`` pairs. Both were
+    chosen by running the engine (Keras convention, 300 steps from ``start``) so that the
+    ``lesson`` shows, with room to spare: it holds with every run's α 10% lower or higher, and no
+    default diverges or leaves the window (tests/surfaces/test_defaults.py).
     """
 
     name: str
@@ -31,6 +38,8 @@ class Surface:
     start: tuple  # the default start point
     lesson: str  # what it teaches, in one sentence
     log_levels: bool = False  # contour levels log-spaced: the interesting part is near the floor
+    defaults: dict = field(default_factory=dict, compare=False)  # dicts: not part of the surface's hash
+    runs: tuple = field(default=(), compare=False)
 
     @property
     def global_minima(self) -> tuple:
@@ -40,3 +49,8 @@ class Surface:
         """``(minimum, distance)``: the known minimum nearest to (x, y); distance NaN if (x, y) is."""
         minimum = min(self.minima, key=lambda m: math.hypot(m.x - x, m.y - y))
         return minimum, math.hypot(minimum.x - x, minimum.y - y)
+
+
+def alphas(**lr) -> dict:
+    """Defaults that set α only: ``alphas(sgd=0.1, adam=0.05)``."""
+    return {name: {"lr": value} for name, value in lr.items()}

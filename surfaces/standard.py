@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from surfaces._base import Minimum, Surface
+from surfaces._base import Minimum, Surface, alphas
 
 TAU = 2.0 * math.pi
 
@@ -29,6 +29,9 @@ ROSENBROCK = Surface(
     start=(-1.2, 1.0),
     lesson="Finding the curved valley is easy, following its nearly flat floor to the minimum is hard: a test of patience that momentum and Adam pass better than GD.",
     log_levels=True,
+    defaults=alphas(sgd=0.001, momentum=0.001, nesterov=0.001, adagrad=1.0, rmsprop=0.01, adam=0.2, adamax=0.5,
+                    nadam=0.1),
+    runs=(("sgd", {"lr": 0.001}), ("momentum", {"lr": 0.001}), ("rmsprop", {"lr": 0.01}), ("adam", {"lr": 0.2})),
 )
 
 
@@ -56,6 +59,9 @@ BEALE = Surface(
     start=(1.0, 1.5),
     lesson="Flat plains beside walls that rise like y⁶: a step size that is safe on the plain overshoots near the walls, where momentum can blow up altogether.",
     log_levels=True,
+    defaults=alphas(sgd=0.03, momentum=0.003, nesterov=0.003, adagrad=2.0, rmsprop=0.03, adam=0.3, adamax=1.0,
+                    nadam=0.3),
+    runs=(("sgd", {"lr": 0.03}), ("momentum", {"lr": 0.003}), ("adam", {"lr": 0.3})),
 )
 
 
@@ -85,6 +91,9 @@ HIMMELBLAU = Surface(
     start=(-0.3, -0.9),
     lesson="Four equally deep minima: which one an optimizer reaches depends on where it starts and on how it moves, not only on where it is going.",
     log_levels=True,
+    defaults=alphas(sgd=0.01, momentum=0.005, nesterov=0.005, adagrad=0.5, rmsprop=0.05, adam=0.1, adamax=0.2,
+                    nadam=0.1),
+    runs=(("sgd", {"lr": 0.01}), ("momentum", {"lr": 0.005}), ("adam", {"lr": 0.1})),
 )
 
 
@@ -109,6 +118,9 @@ BOOTH = Surface(
     start=(-8.0, -6.0),
     lesson="A tilted, stretched bowl: convex and easy, but its axes are not the coordinate axes, so per-coordinate step sizes help less than on an aligned ravine.",
     log_levels=True,
+    defaults=alphas(sgd=0.01, momentum=0.005, nesterov=0.005, adagrad=2.0, rmsprop=0.3, adam=0.3, adamax=0.5,
+                    nadam=0.3),
+    runs=(("sgd", {"lr": 0.01}), ("adagrad", {"lr": 2.0}), ("adam", {"lr": 0.3})),
 )
 
 
@@ -148,6 +160,9 @@ RASTRIGIN = Surface(
     minima=_rastrigin_minima(),
     start=(-4.2, 3.3),
     lesson="An egg-box of 121 local minima on a bowl: every gradient method gets trapped in the nearest dimple unless it moves with a large step or a lot of momentum.",
+    defaults=alphas(sgd=0.003, momentum=0.001, nesterov=0.001, adagrad=1.2, rmsprop=0.01, adam=0.05, adamax=0.05,
+                    nadam=0.05),
+    runs=(("sgd", {"lr": 0.003}), ("adam", {"lr": 0.05}), ("adagrad", {"lr": 1.2})),
 )
 
 
@@ -173,6 +188,9 @@ ACKLEY = Surface(
     minima=(Minimum(0.0, 0.0, 0.0, "global"),),
     start=(-3.6, 2.8),
     lesson="A funnel covered in ripples: the overall slope points to the centre, but the local gradient mostly points into the nearest ripple (the centre is a kink, where the gradient is taken as 0).",
+    defaults=alphas(sgd=0.02, momentum=0.01, nesterov=0.01, adagrad=0.3, rmsprop=0.01, adam=0.1, adamax=0.1,
+                    nadam=0.05),
+    runs=(("sgd", {"lr": 0.02}), ("momentum", {"lr": 0.01}), ("adam", {"lr": 0.1})),
 )
 
 
@@ -201,6 +219,9 @@ SIX_HUMP_CAMEL = Surface(
     ),
     start=(-1.9, -0.2),
     lesson="Six minima, two of them global: a small landscape where the start point and the momentum decide which valley wins.",
+    defaults=alphas(sgd=0.02, momentum=0.02, nesterov=0.01, adagrad=0.15, rmsprop=0.015, adam=0.1, adamax=0.1,
+                    nadam=0.1),
+    runs=(("sgd", {"lr": 0.02}), ("momentum", {"lr": 0.02})),
 )
 
 
@@ -229,6 +250,9 @@ STYBLINSKI_TANG = Surface(
     ),
     start=(4.5, 4.2),
     lesson="Four valleys of different depths in the corners: from the shallowest corner, only a method with enough momentum climbs out towards the deepest.",
+    defaults=alphas(sgd=0.01, momentum=0.015, nesterov=0.005, adagrad=0.5, rmsprop=0.05, adam=0.1, adamax=0.1,
+                    nadam=0.1),
+    runs=(("sgd", {"lr": 0.01}), ("momentum", {"lr": 0.015}), ("adam", {"lr": 0.1})),
 )
 
 
@@ -269,9 +293,12 @@ GOLDSTEIN_PRICE = Surface(
         Minimum(1.8, 0.2, 84.0, "local"),
         Minimum(1.2, 0.8, 840.0, "local"),
     ),
-    start=(-1.5, 1.5),
+    start=(0.75, -1.75),  # on the rim (J = 2,157); from the corner (-1.5, 1.5) GD diverges at every α ≥ 1e-5
     lesson="Values span six orders of magnitude: gradients near the rim are so large that one α cannot be safe there and useful at the floor; adaptive methods cope, GD needs a tiny α.",
     log_levels=True,
+    defaults=alphas(sgd=0.0001, momentum=3e-5, nesterov=5e-5, adagrad=0.3, rmsprop=0.03, adam=0.03, adamax=0.07,
+                    nadam=0.05),
+    runs=(("sgd", {"lr": 0.0001}), ("rmsprop", {"lr": 0.03}), ("adam", {"lr": 0.03})),
 )
 
 SURFACES = (

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from surfaces._base import Minimum, Surface
+from surfaces._base import Minimum, Surface, alphas
 
 
 def bowl_f(x, y):
@@ -23,6 +23,9 @@ BOWL = Surface(
     minima=(Minimum(0.0, 0.0, 0.0, "global"),),
     start=(-1.6, 1.2),
     lesson="On a convex bowl every way down leads to the one minimum; α only sets how fast, until it is so large that each step overshoots further than the last (α > 1 here).",
+    defaults=alphas(sgd=0.1, momentum=0.05, nesterov=0.05, adagrad=0.5, rmsprop=0.015, adam=0.1, adamax=0.1,
+                    nadam=0.1),
+    runs=(("sgd", {"lr": 0.02}), ("sgd", {"lr": 0.1}), ("sgd", {"lr": 0.9})),  # slow, quick, overshooting
 )
 
 
@@ -44,6 +47,9 @@ RAVINE = Surface(
     minima=(Minimum(0.0, 0.0, 0.0, "global"),),
     start=(-9.0, 2.5),
     lesson="In a long narrow valley one α cannot suit both directions: GD zig-zags across the steep walls while it creeps along the floor; AdaGrad and RMSProp scale each coordinate by its own gradient history and head straight for the minimum.",
+    defaults=alphas(sgd=0.45, momentum=0.05, nesterov=0.05, adagrad=2.0, rmsprop=0.1, adam=0.2, adamax=0.3,
+                    nadam=0.2),
+    runs=(("sgd", {"lr": 0.45}), ("adagrad", {"lr": 2.0}), ("rmsprop", {"lr": 0.1})),
 )
 
 
@@ -67,6 +73,9 @@ SADDLE = Surface(
     minima=(Minimum(0.0, _ROOT2, -1.0, "global"), Minimum(0.0, -_ROOT2, -1.0, "global")),
     start=(-1.8, 0.001),
     lesson="At a saddle the gradient vanishes without a minimum: GD slides in along the stable direction and lingers there, while momentum and the adaptive methods push off along the unstable one sooner.",
+    defaults=alphas(sgd=0.05, momentum=0.02, nesterov=0.02, adagrad=0.3, rmsprop=0.01, adam=0.05, adamax=0.1,
+                    nadam=0.1),
+    runs=(("sgd", {"lr": 0.05}), ("momentum", {"lr": 0.02}), ("adam", {"lr": 0.05})),
 )
 
 
@@ -99,6 +108,9 @@ MULTI_MINIMA = Surface(
     minima=(Minimum(_LEFT, 0.0, _double_well(_LEFT), "global"), Minimum(_RIGHT, 0.0, _double_well(_RIGHT), "local")),
     start=(2.2, 0.0),
     lesson="A valley is not always the deepest one: GD stops in the first minimum it reaches, while momentum can carry the ball over the ridge into the deeper valley.",
+    defaults=alphas(sgd=0.02, momentum=0.02, nesterov=0.01, adagrad=0.3, rmsprop=0.03, adam=0.05, adamax=0.05,
+                    nadam=0.1),
+    runs=(("sgd", {"lr": 0.02}), ("momentum", {"lr": 0.02})),
 )
 
 
@@ -121,6 +133,8 @@ PLATEAU = Surface(
     minima=(Minimum(0.0, 0.0, 0.0, "global"),),
     start=(3.6, 2.4),
     lesson="On a plateau the gradient almost vanishes, so GD barely moves however long it runs; methods that divide by the gradient's own size (RMSProp, Adam) keep taking steps of about α and cross it.",
+    defaults=alphas(sgd=1.0, momentum=1.0, nesterov=0.7, adagrad=2.0, rmsprop=0.03, adam=0.1, adamax=0.1, nadam=0.1),
+    runs=(("sgd", {"lr": 1.0}), ("rmsprop", {"lr": 0.03}), ("adam", {"lr": 0.1})),
 )
 
 SURFACES = (BOWL, RAVINE, SADDLE, MULTI_MINIMA, PLATEAU)

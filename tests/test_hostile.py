@@ -19,7 +19,7 @@ import optviz
 from optviz.cli import main
 from optviz.engine import trajectory
 from optviz.race.training import RaceConfig
-from optviz.scenario import LIMITS, MAX_STEPS, Scenario, from_query, start_window
+from optviz.scenario import LIMITS, MAX_RUNS, MAX_STEPS, Scenario, from_query, recommended, start_window
 from ui import common
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,10 +313,11 @@ def test_a_link_gives_a_scenario_within_the_labs_limits_and_notices(query):
     (x0, x1), (y0, y1) = start_window(optviz.SURFACES[scenario.surface])
     x, y = scenario.start_point
     assert x0 <= x <= x1 and y0 <= y <= y1
-    for optimizer in scenario.optimizers:
-        for name, value in scenario.settings(optimizer).items():
+    assert 1 <= len(scenario.runs) <= MAX_RUNS
+    for index, run in enumerate(scenario.runs):
+        for name, value in scenario.settings(index).items():
             low, high = LIMITS[name]
-            assert low <= value <= high or value == optviz.OPTIMIZERS[optimizer].defaults[scenario.convention][name]
+            assert low <= value <= high or value == recommended(scenario.surface, run.optimizer, scenario.convention)[name]
 
 
 def lab(query) -> AppTest:

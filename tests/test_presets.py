@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optviz import presets, trace
-from optviz.presets import PRESETS, VIEWS, crossings, settled_at
+from optviz.presets import PRESETS, VIEWS, crossings
 
 ARTICLE_FIGURES = {2, 3, 4, 5, 7, 9, 11, 12}
 BALL_FIGURES = {2, 3, 5, 7}
@@ -73,28 +73,28 @@ def test_fig11_and_fig12_race_the_same_gd():
 def test_momentum_does_not_always_escape(lr):
     preset = PRESETS["fig7"]
     run_ = trace(preset.surface, "momentum", start=preset.start, steps=preset.steps, lr=lr, momentum=0.9)
-    minimum, _ = settled_at(run_, 1e-3)
+    minimum, _ = run_.arrival()
     assert minimum is not None and minimum.kind == "local"
 
 
 def test_nesterov_is_not_faster_everywhere():
     runs = [trace("rosenbrock", name, steps=3000, lr=0.001, momentum=0.9) for name in ("momentum", "nesterov")]
-    (_, momentum), (_, nesterov) = (settled_at(r, 1e-3) for r in runs)
+    (_, momentum), (_, nesterov) = (r.arrival() for r in runs)
     assert nesterov >= momentum
 
 
 def test_nesterov_takes_about_half_the_steps():
     momentum, nesterov = PRESETS["fig9"].traces()
-    assert 0.4 <= settled_at(nesterov, 1e-3)[1] / settled_at(momentum, 1e-3)[1] <= 0.65
+    assert 0.4 <= nesterov.arrival()[1] / momentum.arrival()[1] <= 0.65
 
 
 def test_adagrad_beats_gd_at_its_best_constant_alpha():
     """The fig12 race is fair: no constant α lets GD come within 0.01 as soon as AdaGrad does."""
     preset = PRESETS["fig12"]
     adagrad, _ = preset.traces()
-    (_, fast) = settled_at(adagrad, 1e-2)
+    (_, fast) = adagrad.arrival()
     best = min(
-        settled_at(trace(preset.surface, "sgd", start=preset.start, steps=preset.steps, lr=lr), 1e-2)[1] or np.inf
+        trace(preset.surface, "sgd", start=preset.start, steps=preset.steps, lr=lr).arrival()[1] or np.inf
         for lr in np.linspace(0.05, 0.495, 40)
     )
     assert fast < best / 2

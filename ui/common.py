@@ -1,20 +1,28 @@
 """What the pages share: cached engine calls, showing a figure with its exports, and notices."""
 
+import math
 import re
+from functools import lru_cache
 
 import streamlit as st
 
 import optviz
 from optviz import plots
+from optviz.optimizers import HYPERS
 from optviz.plots import export
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@lru_cache(maxsize=256)
 def traced(surface: str, optimizer: str, start: tuple, steps: int, convention: str, settings: tuple,
            record_state: bool = False):
-    """One run, remembered: a rerun that changes one optimizer's α recomputes that run only."""
-    return optviz.trace(surface, optimizer, start=start, steps=steps, convention=convention,
-                        record_state=record_state, **dict(settings))
+    """One run, remembered: a rerun that changes one run's α recomputes that run only. Shared by
+    every session as it is (read-only), not copied: a 5,000-step run costs less to compute than
+    ``st.cache_data`` spends copying it."""
+    run = optviz.trace(surface, optimizer, start=start, steps=steps, convention=convention,
+                       record_state=record_state, **dict(settings))
+    for array in (run.path, run.loss, *(run.state or {}).values()):
+        array.flags.writeable = False
+    return run
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,16 +32,24 @@ def static_export_problem() -> str | None:
 
 
 def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: bool = False):
-    """A figure in the page, themed as exported, with a popover to download it.
+    """A figure in the page, themed as exported, with a popover to download it under it."""
+    event = chart(fig, key, height=height, selectable=selectable)
+    export_menu(fig, key, csv=csv)
+    return event
 
-    ``csv`` is the figure's data as CSV text (or a callable making it). PNG and SVG come from the
-    server when it has a Chromium, and always from the chart's own camera button (PNG at 3×), at
-    the figure's own slide size: ``height`` sizes the chart on the page only.
-    """
-    event = st.plotly_chart(
+
+def chart(fig, key: str, *, height: int | str = "content", selectable: bool = False):
+    """A figure in the page, themed as exported; ``height`` sizes the chart on the page only."""
+    return st.plotly_chart(
         fig, theme=None, config=plots.plotly_config(fig), key=key, height=height,
         on_select="rerun" if selectable else "ignore", selection_mode="points",
     )
+
+
+def export_menu(fig, key: str, *, csv=None) -> None:
+    """A popover to download a figure: ``csv`` is its data as CSV text (or a callable making it).
+    PNG and SVG come from the server when it has a Chromium, and always from the chart's own
+    camera button (PNG at 3×), at the figure's own slide size."""
     with st.popover("Export", icon=":material/download:"):
         problem = static_export_problem()
         if problem:
@@ -44,13 +60,34 @@ def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: 
                                mime="image/png", key=f"{key}-png", on_click="ignore")
             st.download_button("SVG", data=lambda: export.to_svg(fig), file_name=export.filename(fig, "svg"),
                                mime="image/svg+xml", key=f"{key}-svg", on_click="ignore")
+        if fig.frames:
+            _animation_downloads(fig, key)
         st.download_button("Interactive HTML", data=lambda: export.to_html(fig),
                            file_name=export.filename(fig, "html"), mime="text/html", key=f"{key}-html",
                            on_click="ignore")
         if csv is not None:
             st.download_button("Data (CSV)", data=csv, file_name=export.filename(fig, "csv"), mime="text/csv",
                                key=f"{key}-csv", on_click="ignore")
-    return event
+
+
+@st.cache_resource(show_spinner=False)
+def animation_export_problem(format: str) -> str | None:
+    """Why an animation cannot be made into ``format`` (gif, mp4) on the server, or None; checked once."""
+    return export.animation_export_problem(format)
+
+
+def _animation_downloads(fig, key: str) -> None:
+    """GIF and MP4 of an animation for slides, made when asked for (a few seconds each)."""
+    missing = {}
+    for format, mime, make in (("gif", "image/gif", export.to_gif), ("mp4", "video/mp4", export.to_mp4)):
+        problem = animation_export_problem(format)
+        if problem:
+            missing.setdefault(problem, []).append(format.upper())
+        else:
+            st.download_button(format.upper(), data=lambda make=make: make(fig), file_name=export.filename(fig, format),
+                               mime=mime, key=f"{key}-{format}", on_click="ignore")
+    for problem, formats in missing.items():
+        st.caption(f"{' and '.join(formats)} unavailable: {problem}.")
 
 
 #: Widgets keep their values for the whole session: while hidden (an optimizer unticked) and while
@@ -64,10 +101,15 @@ def stops(grid, value) -> list:
     return sorted({*grid, value})
 
 
-def beta_slider(label: str, key: str, low: float, high: float) -> None:
-    """A β-like slider: fine enough to reach 0.999 (and 0.9999 when the range goes that far)."""
-    step = 0.0001 if high > 0.999 else 0.001
-    st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f", **KEEP)
+def hyper_widget(label: str, key: str, name: str) -> None:
+    """The widget of hyper-parameter ``name`` as its table describes it (``optviz.optimizers.HYPERS``):
+    a slider over its stops for a log scale, in its steps for a linear one, over its lab range."""
+    hyper = HYPERS[name]
+    if hyper.scale == "log":
+        st.select_slider(label, stops(hyper.stops, st.session_state[key]), key=key, format_func=plots.number, **KEEP)
+        return
+    decimals = max(0, -math.floor(math.log10(hyper.step)))
+    st.slider(label, *map(float, hyper.lab), key=key, step=hyper.step, format=f"%.{decimals}f", **KEEP)
 
 
 #: Notices shown one by one; the rest are counted (a link may carry hundreds of unknown keys).

@@ -14,10 +14,10 @@ import streamlit as st
 from optviz import plots
 from optviz.plots import export
 from optviz.race import conclusions, jobs
-from optviz.optimizers import OPTIMIZERS
-from optviz.scenario import LIMITS, LR_GRID
-from optviz.race.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, RaceConfig
-from ui.common import KEEP, beta_slider, show, stops
+from optviz.optimizers import HYPERS, OPTIMIZERS
+from optviz.scenario import LIMITS
+from optviz.race.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_SEED, RaceConfig
+from ui.common import KEEP, hyper_widget, notices, show
 
 #: How often the live curves are redrawn while a race runs (seconds). The article's race on the
 #: full set writes a point of its smoothed loss about every second and ends an epoch every 15-20 s
@@ -30,9 +30,19 @@ ARTICLE = RaceConfig(data="embedded")
 DATA_NAMES = {"embedded": "Embedded subset", "auto": "Full Fashion-MNIST"}
 VERDICTS = {True: ":green[:material/check_circle: holds]", False: ":red[:material/cancel: does not hold]",
             None: ":gray[:material/help: cannot tell]"}
-COLUMNS = {**{name: st.column_config.NumberColumn(format="%.4f") for name in
-              ("validation accuracy", "validation loss", "training accuracy", "training loss")},
-           "seconds per epoch": st.column_config.NumberColumn(format="%.2f")}
+#: The standings' columns, labelled short enough that all of them fit a 1280-pixel screen.
+COLUMNS = {**{name: st.column_config.NumberColumn(label, format="%.4f") for name, label in
+              (("validation accuracy", "val. accuracy"), ("validation loss", "val. loss"),
+               ("training accuracy", "train accuracy"), ("training loss", "train loss"))},
+           "seconds per epoch": st.column_config.NumberColumn("s / epoch", format="%.2f"),
+           "diverged at step": st.column_config.NumberColumn("diverged at step", format="%d")}
+#: What a link may say of a race, besides each optimizer's hyper-parameters ("adam.lr=0.01"), and
+#: the app's own parameters, which are not the race's to read (the page keeps "present" in its link).
+LINK_DATA = {"embedded": "embedded", "full": "auto"}
+APP_PARAMETERS = ("present", "embed", "embed_options")
+RUN_AGAIN_HELP = ("Trains these settings again from the first step, live, for the class to watch: the same seed "
+                  "gives the same curves, only the seconds per epoch change. The finished race stays on screen "
+                  "until the new run starts.")
 STATE_NOTICES = {"cancelled": st.warning, "failed": st.error, "interrupted": st.error}
 #: A path in a text the server wrote (a data directory, a file in it, the store), absolute or from ~.
 SERVER_PATH = re.compile(r"(?<![\w.:/])[~/][^\s'\"(),;:]*")
@@ -66,8 +76,10 @@ def _key(name: str) -> str:
 
 
 def _tuned(optimizer: str) -> list:
-    """The hyper-parameters the page offers: α and the betas, the ones the article sets."""
-    return [name for name in ARTICLE_HYPER if name in OPTIMIZERS[optimizer].hyper]
+    """The hyper-parameters the page offers: those the legends show (α, the betas, …: not the quiet
+    ones, such as ε), as the race's convention takes them."""
+    taken = OPTIMIZERS[optimizer].defaults(RaceConfig.convention)
+    return [name for name in taken if not HYPERS[name].quiet]
 
 
 def _load(config: RaceConfig) -> None:
@@ -82,6 +94,114 @@ def _load(config: RaceConfig) -> None:
 
 def _article() -> None:
     _load(replace(ARTICLE, data=st.session_state[_key("data")]))
+
+
+def to_query(config: RaceConfig) -> dict:
+    """The race's settings as a link's query parameters, leaving out what equals the article's figure 16."""
+    query = {}
+    if config.optimizers != ARTICLE.optimizers:
+        query["opt"] = ",".join(config.optimizers)
+    if config.data != ARTICLE.data:
+        query["data"] = next(name for name, data in LINK_DATA.items() if data == config.data)
+    for name, key in (("epochs", "epochs"), ("batch_size", "batch"), ("seed", "seed")):
+        if getattr(config, name) != getattr(ARTICLE, name):
+            query[key] = str(getattr(config, name))
+    for optimizer in config.optimizers:
+        mine, article = config.hyper_for(optimizer), ARTICLE.hyper_for(optimizer)
+        query.update({f"{optimizer}.{name}": repr(mine[name]) for name in _tuned(optimizer)
+                      if mine[name] != article[name]})
+    return query
+
+
+def from_query(query, sources) -> tuple[RaceConfig, list[str]]:
+    """The race a link describes, and a notice for everything in it that was not used as is.
+
+    ``sources`` are the data this server offers (``jobs.data_sources()``). Nothing a link says is
+    raised: what cannot be used is left at the article's setting, what is out of range is clamped.
+    """
+    messages = []
+    query = {key: (value[-1] if isinstance(value, list) else value) for key, value in dict(query).items()
+             if key not in APP_PARAMETERS}
+    values = {}
+    if "opt" in query:
+        raw = query.pop("opt")
+        names = [name for name in raw.split(",") if name]
+        unknown = [name for name in names if name not in OPTIMIZERS]
+        known = tuple(dict.fromkeys(name for name in names if name in OPTIMIZERS))
+        if unknown:
+            messages.append(f"Unknown optimizer {', '.join(map(repr, unknown))} ignored; the optimizers are: "
+                            f"{', '.join(OPTIMIZERS)}.")
+        if len(known) < len(names) - len(unknown):
+            messages.append("An optimizer named twice in opt is raced once.")
+        if len(known) > MAX_OPTIMIZERS:
+            messages.append(f"A race takes at most {MAX_OPTIMIZERS} optimizers; the first {MAX_OPTIMIZERS} were used.")
+            known = known[:MAX_OPTIMIZERS]
+        if known:
+            values["optimizers"] = known
+        else:
+            messages.append(f"opt={raw!r} names no optimizer; the article's are raced.")
+    if "data" in query:
+        raw = query.pop("data")
+        data = LINK_DATA.get(raw)
+        if data is None:
+            messages.append(f"data={raw!r} is neither {' nor '.join(LINK_DATA)}; the embedded subset is used.")
+        elif data not in sources:
+            messages.append("The full Fashion-MNIST set is not on this server; the embedded subset is used.")
+        else:
+            values["data"] = data
+    for name, key, low, high in (("epochs", "epochs", 1, MAX_EPOCHS), ("seed", "seed", 0, MAX_SEED)):
+        if key in query:
+            values[name] = _whole(query.pop(key), key, low, high, getattr(ARTICLE, name), messages)
+    if "batch" in query:
+        raw = query.pop("batch")
+        batch = _whole(raw, "batch", 1, MAX_BATCH_SIZE, ARTICLE.batch_size, messages)
+        if batch not in BATCH_SIZES:
+            messages.append(f"batch={raw} is not one of {', '.join(map(str, BATCH_SIZES))}; {ARTICLE.batch_size} "
+                            "was used.")
+            batch = ARTICLE.batch_size
+        values["batch_size"] = batch
+    optimizers = values.get("optimizers", ARTICLE.optimizers)
+    hyper = {}
+    for key in [key for key in query if "." in key]:
+        optimizer, name = key.split(".", 1)
+        raw = query.pop(key)
+        if optimizer not in optimizers or name not in _tuned(optimizer):
+            messages.append(f"Parameter {key!r} ignored: no optimizer in the race takes it here.")
+            continue
+        value = _number(raw, key, *LIMITS[name], messages)
+        if value is not None:
+            hyper.setdefault(optimizer, {})[name] = value
+    messages += [f"Unknown parameter {key!r} ignored." for key in query]
+    try:
+        return replace(ARTICLE, **values, hyper=hyper), messages
+    except ValueError as error:
+        return ARTICLE, [*messages, f"The link's race cannot be trained ({error}); the article's figure 16 is shown."]
+
+
+def _whole(raw, key, low, high, default, messages) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        messages.append(f"{key}={raw!r} is not a whole number; {default} was used.")
+        return default
+    clamped = min(max(value, low), high)
+    if clamped != value:
+        messages.append(f"{key}={raw} is outside [{low}, {high}]; {clamped} was used.")
+    return clamped
+
+
+def _number(raw, key, low, high, messages) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if value != value:  # NaN, or not a number at all
+        messages.append(f"{key}={raw!r} is not a number; ignored.")
+        return None
+    clamped = min(max(value, low), high)
+    if clamped != value:
+        messages.append(f"{key}={raw} is outside [{low:g}, {high:g}]; {clamped:g} was used.")
+    return clamped
 
 
 def _controls(sources: dict) -> None:
@@ -104,11 +224,7 @@ def _controls(sources: dict) -> None:
     for optimizer in state[_key("optimizers")]:
         with st.expander(OPTIMIZERS[optimizer].title, expanded=False):
             for name in _tuned(optimizer):
-                key, label = _key(f"{optimizer}.{name}"), f"{plots.symbol(name)}: {OPTIMIZERS[optimizer].title}"
-                if name == "lr":
-                    st.select_slider(label, stops(LR_GRID, state[key]), key=key, format_func=plots.number, **KEEP)
-                else:
-                    beta_slider(label, key, *LIMITS[name])
+                hyper_widget(f"{plots.symbol(name)}: {OPTIMIZERS[optimizer].title}", _key(f"{optimizer}.{name}"), name)
 
 
 def _config() -> RaceConfig:
@@ -128,12 +244,14 @@ def page() -> None:
     sources, data_notice = _data_sources()
     if data_notice:
         st.warning(f"The full set is not offered: {_public(data_notice)}", icon=":material/folder_off:")
-    if _key("optimizers") not in state:  # a new session
-        _load(ARTICLE)
+    if _key("optimizers") not in state:  # a new session: the link decides, else the article's figure 16
+        config, state[_key("link_notices")] = from_query(st.query_params.to_dict(), sources)
+        _load(config)
     if state[_key("data")] not in sources:
         state[_key("data")] = "embedded"
     with st.sidebar:
         _controls(sources)
+    notices(state.pop(_key("link_notices"), []))  # shown until the next change
     if not state[_key("optimizers")]:
         st.info("Pick at least one optimizer in the sidebar.")
         return
@@ -142,6 +260,9 @@ def page() -> None:
     except ValueError as error:
         st.error(f"These settings cannot be raced: {error}")
         return
+    query = {**to_query(config), **({"present": st.query_params["present"]} if "present" in st.query_params else {})}
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
     try:
         store = _store(str(jobs.default_path()))
         if store.notice:
@@ -155,12 +276,16 @@ def page() -> None:
 def _race(store: jobs.Store, config: RaceConfig) -> None:
     key = config.key()
     job = store.watch(key)
-    left, right, _ = st.columns([1, 1, 4])
-    done = job is not None and job.state in ("running", "finished")
-    if left.button("Start", type="primary", icon=":material/play_arrow:", disabled=done,
-                   help="A finished race is kept: change a setting (the seed, say) for a new one." if done else None):
+    left, right, _ = st.columns([1, 1, 3])
+    finished = job is not None and job.state == "finished"
+    if finished:
+        asked = left.button("Run again", type="primary", icon=":material/replay:", help=RUN_AGAIN_HELP)
+    else:
+        asked = left.button("Start", type="primary", icon=":material/play_arrow:",
+                            disabled=job is not None and job.running)
+    if asked:
         try:
-            job = store.start(config)
+            job = store.start(config, again=finished)
         except jobs.Refused as refusal:
             st.error(str(refusal), icon=":material/block:")
             if refusal.job is not None:
@@ -192,17 +317,14 @@ def _view(store: jobs.Store, key: str, live: bool) -> None:
                                                    for o in job.config.optimizers},
                                    title=f"The training race on Fashion-MNIST ({subset})")
     show(figure, "race", csv=lambda: export.race_csv(results), height=640)
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.subheader("Standings" + (f" after epoch {epochs}" if job.running else ""))
-        st.dataframe(conclusions.standings(results), hide_index=True, width="stretch", column_config=COLUMNS)
-    with right:
-        so_far = f", so far (after epoch {epochs} of {job.config.epochs})" if job.running else ""
-        st.subheader("The article's conclusions")
-        st.caption(f"Each as the article states it, then the precise check, on this run{so_far}.")
-        for number, conclusion in enumerate(conclusions.conclusions(results), start=1):
-            st.markdown(f"**{number}. {conclusion.claim}** {VERDICTS[conclusion.holds]}")
-            st.caption(f"{conclusion.test} {conclusion.evidence}")
+    st.subheader("Standings" + (f" after epoch {epochs}" if job.running else ""))
+    st.dataframe(conclusions.standings(results), hide_index=True, width="stretch", column_config=COLUMNS)
+    so_far = f", so far (after epoch {epochs} of {job.config.epochs})" if job.running else ""
+    st.subheader("The article's conclusions")
+    st.caption(f"Each as the article states it, then the precise check, on this run{so_far}.")
+    for number, conclusion in enumerate(conclusions.conclusions(results), start=1):
+        st.markdown(f"**{number}. {conclusion.claim}** {VERDICTS[conclusion.holds]}")
+        st.caption(f"{conclusion.test} {conclusion.evidence}")
 
 
 def _status(job: jobs.Job) -> None:
@@ -211,7 +333,8 @@ def _status(job: jobs.Job) -> None:
         doing = "Stopping…" if job.cancelling else f"Training: {job.progress:.0%} of {job.config.epochs} epochs."
         st.progress(job.progress, text=f"{doing} {source}")
     elif job.state == "finished":
-        st.success(f"Finished in {job.ended - job.started:.0f} s. {source}", icon=":material/flag:")
+        st.success(f"Finished in {job.ended - job.started:.0f} s. {source} Press Run again to watch it train live.",
+                   icon=":material/flag:")
     else:
         STATE_NOTICES[job.state](f"{_public(job.reason)} The epochs it finished are kept below; press Start to train "
                                  f"it again from the beginning. {source}", icon=":material/info:")

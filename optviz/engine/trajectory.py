@@ -33,6 +33,9 @@ MAX_WORK = 2_000_000_000
 #: for the state with ``record_state`` (two slots of x and y), all float64.
 MAX_RECORDED = 600_000_000
 MAX_COORDINATE = 1e6  # a start point further out than this is refused
+#: How close to a known minimum a run must stay to have reached it: one threshold for the lab,
+#: the article's figures and tuning, so that they all report the same step for the same run.
+REACHED = 0.01
 
 
 @dataclass(frozen=True)
@@ -62,14 +65,21 @@ class Trace:
         """``(minimum, distance)`` of the known minimum nearest to the final point."""
         return surfaces.get(self.surface).nearest(*self.final)
 
-    def arrival(self, tolerance: float):
+    def arrival(self, tolerance: float = REACHED):
         """``(minimum, step)``: the known minimum the run ends within ``tolerance`` of, and the
-        first step at which it came that close; ``(None, None)`` if it ends near none."""
-        minimum, distance = self.nearest_minimum()
-        if not distance <= tolerance:
-            return None, None
-        near = np.hypot(self.path[:, 0] - minimum.x, self.path[:, 1] - minimum.y) <= tolerance
-        return minimum, int(np.argmax(near))
+        step from which it stays that close; ``(None, None)`` if it ends near none. A run that
+        swings through a minimum and out again has not reached it yet: momentum does that."""
+        return arrival(self.path, surfaces.get(self.surface), tolerance)
+
+
+def arrival(path, surface, tolerance: float = REACHED):
+    """:meth:`Trace.arrival` of any path (K paths of a batch, one at a time) on ``surface``."""
+    minimum, distance = surface.nearest(*path[-1])
+    if not distance <= tolerance:
+        return None, None
+    gaps = np.hypot(path[:, 0] - minimum.x, path[:, 1] - minimum.y)
+    outside = np.flatnonzero(~(gaps <= tolerance))
+    return minimum, int(outside[-1] + 1) if outside.size else 0
 
 
 @dataclass(frozen=True)
@@ -271,20 +281,6 @@ def _in_parallel(count: int, work) -> None:
     cuts = [min(count, kernels.BLOCK * (blocks * i // threads)) for i in range(threads + 1)]
     for future in [_pool().submit(work, lo, hi) for lo, hi in zip(cuts, cuts[1:])]:
         future.result()
-
-
-def best_lr(surface, optimizer, grid, start=None, steps=200, convention=None, **hyper) -> tuple:
-    """``(α, final loss)``: the α of ``grid`` whose run ends lowest; a diverged run never wins.
-
-    A fair race gives each optimizer its own best α: this runs the whole grid as one batch.
-    """
-    grid = np.asarray(grid, dtype=np.float64)
-    start = surfaces.get(surface).start if start is None else start
-    batch = trace_batch(surface, optimizer, starts=[start] * len(grid), steps=steps, convention=convention,
-                        record=False, lr=grid, **hyper)
-    losses = np.where(np.isfinite(batch.final_loss), batch.final_loss, np.inf)
-    best = int(np.argmin(losses))
-    return float(grid[best]), float(losses[best])
 
 
 def inspect_step(run: Trace, t: int) -> tuple:

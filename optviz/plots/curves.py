@@ -4,9 +4,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optviz.engine.evaluate import evaluate
-from optviz.plots.surface import excess_name, lowest, marker_key, run_markers, surface_of, window
-from optviz.plots.theme import (CURVE_POINTS, drawn_steps, figure_from, finite_steps, labels, mode, number, new_spec,
-                                styles, thin)
+from optviz.plots.surface import below_legend, excess_name, lowest, marker_key, run_markers, surface_of, window
+from optviz.plots.theme import (CURVE_POINTS, drawn_steps, figure_from, finite_steps, labels, marked_line, number,
+                                new_spec, styles, thin)
 
 # ---------------------------------------------------------------------------------------------
 # Curves against step.
@@ -33,9 +33,9 @@ def _lines(traces, texts, values, log, axes=("x", "y"), legend=True) -> tuple:
         drawn.append(y)
         starts.append(y[0])
         data.append(dict(
-            type="scatter", x=steps, y=y, mode=mode(steps), name=text, legendgroup=text, showlegend=legend,
-            line=line, marker=dict(size=7, **marker), xaxis=axes[0], yaxis=axes[1],
-            hovertemplate="step %{x}<br>%{y:.4g}<extra></extra>",
+            type="scatter", x=steps, y=y, name=text, legendgroup=text, showlegend=legend,
+            line=line, xaxis=axes[0], yaxis=axes[1], hovertemplate="step %{x}<br>%{y:.4g}<extra></extra>",
+            **marked_line(steps, marker, along=False),
         ))
     shown = np.concatenate(drawn) if drawn else np.empty(0)
     if not (log and np.isfinite(shown).any()):
@@ -44,13 +44,23 @@ def _lines(traces, texts, values, log, axes=("x", "y"), legend=True) -> tuple:
     return data, [float(np.log10(np.nanmin(shown)) - 0.3), float(np.log10(top) + 0.3)]
 
 
+#: A log axis labels at most about this many decades; a wider one labels every second, third, …
+LOG_LABELS = 8
+
+
+def log_axis(y_range) -> dict:
+    """A log axis over ``y_range`` (log10 units) with at most about :data:`LOG_LABELS` labels."""
+    decades = y_range[1] - y_range[0]
+    return dict(type="log", range=y_range, dtick=max(1, int(np.ceil(decades / LOG_LABELS))))
+
+
 def _curves(traces, texts, values, y_title, log, title) -> go.Figure:
     """One line per run of ``values(trace)`` against step, on a log or a linear axis."""
-    spec = new_spec(title, xaxis=dict(title=dict(text="step")),
-                 yaxis=dict(title=dict(text=y_title), type="log" if log else "linear"))
+    spec = new_spec(title, xaxis=dict(title=dict(text="step")), legend=below_legend(-0.22),
+                    yaxis=dict(title=dict(text=y_title), type="log" if log else "linear"))
     spec["data"], y_range = _lines(traces, texts, values, log)
     if y_range:
-        spec["layout"]["yaxis"]["range"] = y_range
+        spec["layout"]["yaxis"].update(log_axis(y_range))
     return figure_from(spec)
 
 
@@ -94,7 +104,7 @@ def _distance(surface):
     return distance
 
 
-DISTANCE_TITLE = "distance to nearest minimum (log)"
+DISTANCE_TITLE = "distance to nearest minimum"
 
 
 def distance_curves(traces, *, title=None) -> go.Figure:
@@ -103,25 +113,48 @@ def distance_curves(traces, *, title=None) -> go.Figure:
                    title or "Distance to the nearest minimum")
 
 
+#: The progress chart's layout, in pixels: each panel's height, the gap between them, the room
+#: for the title above and for the step axis below, a legend row, and the narrowest chart width
+#: the legend's rows are counted for.
+PANEL, PANEL_GAP, PANEL_TOP, STEP_AXIS, LEGEND_ROW, NARROWEST = 300, 40, 60, 62, 28, 900
+
+
 def progress(traces, *, title=None) -> go.Figure:
-    """The loss and the distance to the nearest minimum against step, side by side in one chart
-    (one chart redraws faster than two when a slider moves), with one legend for both."""
+    """The loss and the distance to the nearest minimum against step, one above the other in one
+    chart (one chart redraws faster than two when a slider moves), sharing the step axis and one
+    legend: stacked, each panel keeps the figure's whole width on any screen. Its height is set
+    in pixels, to give each panel :data:`PANEL` pixels with the legend below them."""
     loss, loss_title = _loss_values(traces, True)
     texts = labels(traces)
+    legend = LEGEND_ROW * legend_rows(texts, NARROWEST) + 10
+    paper = 2 * PANEL + PANEL_GAP
     spec = new_spec(
         title or "Loss and distance to the nearest minimum",
-        xaxis=dict(title=dict(text="step"), domain=[0.0, 0.42]),
-        yaxis=dict(title=dict(text=loss_title), type="log", dtick=1),
-        xaxis2=dict(title=dict(text="step"), domain=[0.6, 1.0], anchor="y2"),
-        yaxis2=dict(title=dict(text=DISTANCE_TITLE), type="log", anchor="x2", dtick=1),
+        height=PANEL_TOP + paper + STEP_AXIS + legend, margin=dict(t=PANEL_TOP, b=STEP_AXIS + legend),
+        legend=dict(orientation="h", x=0.0, xanchor="left", yref="container", y=0.0, yanchor="bottom"),
+        xaxis=dict(anchor="y", showticklabels=False),
+        yaxis=dict(title=dict(text=loss_title), domain=[(PANEL + PANEL_GAP) / paper, 1.0]),
+        xaxis2=dict(title=dict(text="step"), anchor="y2", matches="x"),
+        yaxis2=dict(title=dict(text=DISTANCE_TITLE), domain=[0.0, PANEL / paper], anchor="x2"),
     )
     for panel, values in ((1, loss), (2, _distance(surface_of(traces, None)))):
         suffix = "" if panel == 1 else "2"
         data, y_range = _lines(traces, texts, values, True, (f"x{suffix}", f"y{suffix}"), legend=panel == 1)
         spec["data"] += data
-        if y_range:
-            spec["layout"][f"yaxis{suffix}"]["range"] = y_range
+        axis = spec["layout"][f"yaxis{suffix}"]
+        axis.update(log_axis(y_range) if y_range else dict(type="log"))
     return figure_from(spec)
+
+
+def legend_rows(texts, width: int) -> int:
+    """About how many rows a horizontal legend of ``texts`` takes in a chart ``width`` pixels wide."""
+    rows, used = 1, 0
+    for text in texts:
+        entry = 50 + 9 * len(text)  # the line sample and the text, at the theme's legend font
+        if used and used + entry > width:
+            rows, used = rows + 1, 0
+        used += entry
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,7 +194,7 @@ def ball(traces, direction=None, surface=None, *, domain=None, title=None, resol
     s = np.linspace(low, high, resolution)
     curve = evaluate(surface, origin[0] + s * d[0], origin[1] + s * d[1])
     spec = new_spec(
-        title or f"{surface.title}: the loss along a line",
+        title or f"{surface.title}: the loss along a line", legend=below_legend(-0.22),
         xaxis=dict(title=dict(text=f"along the line from ({number(origin[0])}, {number(origin[1])}) "
                                    f"toward ({number(d[0])}, {number(d[1])})"),
                    range=[float(low), float(high)]),

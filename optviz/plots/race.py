@@ -40,6 +40,13 @@ def _race_layout() -> dict:
     return layout
 
 
+def epoch_ticks(epochs: int, most: int = 10) -> dict:
+    """Ticks at whole epochs only (an epoch axis has no epoch 1.5), every one up to ``most`` epochs
+    and every second, fifth, … beyond."""
+    step = next(n for n in (1, 2, 5, 10, 20, 50, 100) if epochs <= most * n or n == 100)
+    return dict(tickmode="linear", tick0=0, dtick=step)
+
+
 def training_race(results: dict, *, hyper=None, title=None) -> go.Figure:
     """Training and validation loss and accuracy against epoch, one colour per optimizer, with
     the smoothed within-epoch training loss as a thin line in the training-loss panel.
@@ -54,6 +61,9 @@ def training_race(results: dict, *, hyper=None, title=None) -> go.Figure:
     """
     spec = new_spec(title or "The training race on Fashion-MNIST", **_race_layout())
     layout, data = spec["layout"], spec["data"]
+    epochs = max((len(result.loss) for result in results.values()), default=0)
+    for panel in range(1, 5):
+        layout[f"xaxis{panel if panel > 1 else ''}"].update(epoch_ticks(epochs))
     for col in (1, 2):
         layout[f"xaxis{col + 2}"]["title"] = dict(text="epoch")
     layout["yaxis"]["title"] = dict(text="loss")

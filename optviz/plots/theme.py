@@ -4,10 +4,11 @@ Every builder sets the :data:`THEME` template on its figure, so what a teacher e
 the class saw. (Streamlit restyles charts unless told not to: show them with
 ``st.plotly_chart(fig, theme=None, config=plotly_config(fig))``.)
 
-Each optimizer keeps one colour in every figure, picked by its place in the registry; several
-runs of the same optimizer differ by line dash, and their legends by the hyper-parameters that
-set them apart. Titles are plain text, because LaTeX does not render in offline image export;
-equations belong beside the plot.
+Each optimizer keeps one colour in every figure, picked by its place in the registry; every run
+also has its own dash and marker shape, by its place in the figure, so that runs stay apart in
+greyscale and for colour-blind eyes, and several runs of one optimizer share its hue but not its
+line. Legends name the hyper-parameters that set runs apart. Titles are plain text, because LaTeX
+does not render in offline image export; equations belong beside the plot.
 
 The browser gets no more data than a figure needs: long paths are thinned (keeping the first,
 the last and the divergence points), grids are 80-140 points a side and stored as float32.
@@ -28,13 +29,18 @@ import plotly.graph_objects as go
 
 from optviz.optimizers import HYPERS, OPTIMIZERS
 
-#: Okabe & Ito's colour-blind-safe palette without its yellow (unreadable on white), then
-#: Paul Tol's wine: one colour per optimizer, in registry order.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
-#: How several runs of one optimizer are told apart in one figure: by dash and by marker shape.
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon")
-#: A light, grey contour scale: every palette colour stands out on it.
+#: One colour per optimizer, in registry order. Each keeps its colour under the commonest colour
+#: blindness (deuteranopia, simulated in tests/plots/test_palette.py), stays apart from the grey
+#: surface and from the others there, and none is black, the colour of the minima: Okabe & Ito's
+#: blue, vermillion, sky blue and orange, then Paul Tol's green, a brown, a salmon and a lavender
+#: (ordered so that the pairs the article compares, Momentum and NAG say, look least alike).
+PALETTE = ("#0072B2", "#D55E00", "#56B4E9", "#E69F00", "#117733", "#8C510A", "#D6604D", "#8073AC")
+#: Every run of a figure gets its own dash and marker shape, by its place among the runs: eight of
+#: each, so that eight runs differ by their line alone, also where a curve shows no markers.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "12px,3px,2px,3px,2px,3px", "2px,7px")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "cross")
+#: Markers shown along a long line: enough to tell its shape, few enough to leave the line readable.
+MARKERS_ALONG = 12
 
 #: A 16:9 slide, in layout pixels: the size of exported and downloaded images.
 SLIDE = (1280, 720)
@@ -69,7 +75,7 @@ THEME = go.layout.Template(
             xaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
             yaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
             zaxis=dict(backgroundcolor="white", gridcolor="#dddddd", tickfont=dict(size=13)),
-            camera=dict(eye=dict(x=-1.5, y=-1.6, z=1.1)),
+            camera=dict(eye=dict(x=-1.2, y=-1.3, z=0.85)),
         ),
     ),
     data=dict(scatter=[go.Scatter(line=dict(width=3))]),
@@ -79,7 +85,7 @@ THEME = go.layout.Template(
 #: its layout, so no figure shares, or can change, this dict).
 THEME_SPEC = THEME.to_plotly_json()
 
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -88,16 +94,63 @@ _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def color(optimizer: str) -> str:
-    """The optimizer's colour, from its place in the registry, so a new one needs no entry here."""
-    return PALETTE[list(OPTIMIZERS).index(optimizer) % len(PALETTE)]
+    """The optimizer's colour, from its place in the registry, so a new one needs no entry here:
+    the article's eight take :data:`PALETTE`, every other optimizer a colour of its own."""
+    return _COLOURS[optimizer]
+
+
+def _lab_to_hex(lightness: float, a: float, b: float) -> str:
+    """A CIELAB colour (D65) as sRGB hex, clipped into the gamut."""
+    fy = (lightness + 16) / 116
+    f = np.array([fy + a / 500, fy, fy - b / 200])
+    xyz = np.where(f > 6 / 29, f ** 3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * np.array([0.95047, 1.0, 1.08883])
+    rgb = np.clip(np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]) @ xyz,
+                  0, 1)
+    srgb = np.where(rgb <= 0.0031308, 12.92 * rgb, 1.055 * rgb ** (1 / 2.4) - 0.055)
+    return "#" + "".join(f"{round(255 * c):02X}" for c in srgb)
+
+
+def _hex_to_lab(colour: str) -> np.ndarray:
+    c = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    rgb = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _colours() -> dict:
+    """Every registry entry's colour. The article's eight keep :data:`PALETTE`; each other one, in
+    registry order, takes the saturated colour (mid lightness: never black, never the surface's
+    grey) farthest in CIELAB from every colour taken so far, so no two ever share one."""
+    names = list(OPTIMIZERS)
+    taken = {name: PALETTE[i] for i, name in enumerate(names[:len(PALETTE)])}
+    candidates = [_lab_to_hex(lightness, 55 * np.cos(hue), 55 * np.sin(hue))
+                  for lightness in (38, 52, 66) for hue in np.radians(np.arange(0, 360, 12))]
+    seen = [_hex_to_lab(c) for c in taken.values()]
+    for name in names[len(PALETTE):]:
+        free = [c for c in candidates if c not in taken.values()]
+        best = max(free, key=lambda c: min(np.linalg.norm(_hex_to_lab(c) - other) for other in seen))
+        taken[name] = best
+        seen.append(_hex_to_lab(best))
+    return taken
+
+
+_COLOURS = _colours()
 
 
 def symbol(name: str) -> str:
     """A hyper-parameter's symbol in the article's notation, as plain text (β₁, not \\beta_1):
     legends and exported images cannot render LaTeX."""
-    latex = HYPERS[name].symbol or name
-    text = re.sub(r"\\(?:var)?([a-zA-Z]+)", lambda m: _greek(m[1]), latex)
-    return re.sub(r"_\{?(\d+)\}?", lambda m: m[1].translate(_SUBSCRIPTS), text)
+    return latex_text(HYPERS[name].symbol or name)
+
+
+def latex_text(latex: str) -> str:
+    """A quantity's name in the article's notation as plain text, for tables and legends that do
+    not render LaTeX: ``\\hat m_t`` → m̂ₜ, ``\\theta_{t-1}`` → θₜ₋₁, ``\\alpha_t`` → αₜ."""
+    text = re.sub(r"\\hat\s*\{?([^{}\s_]+)\}?", lambda m: m[1] + "\u0302", latex)
+    text = re.sub(r"\\(?:var)?([a-zA-Z]+)\s*", lambda m: _greek(m[1]), text)
+    return re.sub(r"_\{([^{}]*)\}|_(\w)", lambda m: (m[1] or m[2]).translate(_SUBSCRIPTS), text)
 
 
 def _greek(name: str) -> str:
@@ -148,17 +201,14 @@ def labels(traces) -> list:
     return texts
 
 
-def styles(traces) -> list:
-    """The line and marker of each run: the optimizer's colour, and a dash and a marker shape
-    per repeat of that optimizer."""
-    seen = {}
+def styles(runs) -> list:
+    """The line and marker of each run (anything with an ``optimizer``): its optimizer's colour,
+    and the dash and marker shape of its place among the runs."""
     styles = []
-    for trace in traces:
-        repeat = seen.get(trace.optimizer, 0)
-        seen[trace.optimizer] = repeat + 1
-        colour = color(trace.optimizer)
-        styles.append((dict(color=colour, dash=DASHES[repeat % len(DASHES)]),
-                       dict(color=colour, symbol=SYMBOLS[repeat % len(SYMBOLS)])))
+    for place, run in enumerate(runs):
+        colour = color(run.optimizer)
+        styles.append((dict(color=colour, dash=DASHES[place % len(DASHES)]),
+                       dict(color=colour, symbol=SYMBOLS[place % len(SYMBOLS)])))
     return styles
 
 
@@ -176,6 +226,13 @@ def thin(count: int, limit: int) -> np.ndarray:
 def finite_steps(trace) -> int:
     """How many leading points of the path are finite: all of them unless the run diverged."""
     return trace.diverged_at if trace.diverged_at is not None else len(trace.path)
+
+
+def plain(values, span: float = 1.0) -> list:
+    """Numbers for an animation frame, as a list rounded to 1e-6 of ``span``: Plotly's encoder
+    spends half a millisecond on every numpy array, and a figure with 100 frames has hundreds."""
+    decimals = max(0, 6 - int(np.floor(np.log10(span)))) if span > 0 else 6
+    return [None if not np.isfinite(v) else v for v in np.round(np.asarray(values, dtype=np.float64), decimals).tolist()]
 
 
 def drawn_steps(trace, limit: int = PATH_POINTS) -> np.ndarray:
@@ -211,8 +268,16 @@ def figure_from(spec: dict) -> go.Figure:
 
 
 
-def mode(steps: np.ndarray) -> str:
-    return "lines+markers" if len(steps) <= DOTS_UP_TO else "lines"
+def marked_line(steps: np.ndarray, marker: dict, size: int = 7, along: bool = True) -> dict:
+    """``mode`` and ``marker`` of a run's line: every step a dot on a short run (the steps are the
+    lesson); on a long one, ``along`` it a few of its marker shape, so that it can be told apart
+    without colour (Plotly picks them at each redraw: curves redrawn at every slider move, which
+    differ by dash already, go without)."""
+    if len(steps) <= DOTS_UP_TO:
+        return dict(mode="lines+markers", marker=dict(size=size, **marker))
+    if not along:
+        return dict(mode="lines")
+    return dict(mode="lines+markers", marker=dict(size=size, maxdisplayed=MARKERS_ALONG, **marker))
 
 
 
@@ -230,9 +295,11 @@ def figure_name(fig: go.Figure) -> str:
 def plotly_config(fig: go.Figure, image: str = "png") -> dict:
     """The Plotly ``config`` of a shown figure: the camera button downloads a slide-sized image,
     a PNG at 3× (sharp on a projector) or an SVG, named after the figure and made in the browser
-    with no server involved; no Plotly logo."""
+    with no server involved; no Plotly logo; and the mouse wheel scrolls the page instead of zooming
+    (the modebar zooms)."""
     return {
         "displaylogo": False,
+        "scrollZoom": False,  # the mouse wheel scrolls the page, also over a 3D chart
         "toImageButtonOptions": {"format": image, "filename": figure_name(fig), "scale": IMAGE_SCALE,
                                  "width": SLIDE[0], "height": SLIDE[1]},
     }

@@ -198,11 +198,13 @@ class Store:
         self._read = {}
         self._read_lock = threading.Lock()
 
-    def start(self, config: RaceConfig) -> Job:
+    def start(self, config: RaceConfig, *, again: bool = False) -> Job:
         """The race ``config`` describes: the running or finished one if there is one, else a new start.
 
-        A race that was cancelled, failed or was interrupted starts again from scratch. Raises
-        :class:`Refused` for data this store does not allow, or when :data:`MAX_RUNNING` races run.
+        A race that was cancelled, failed or was interrupted starts again from scratch, and so does a
+        finished one if ``again``: its results are replaced when the new run starts, and kept if it
+        is refused. Raises :class:`Refused` for data this store does not allow, or when
+        :data:`MAX_RUNNING` races run.
         """
         if not isinstance(config, RaceConfig):
             raise TypeError(f"start() takes a RaceConfig, got {type(config).__name__}")
@@ -214,7 +216,7 @@ class Store:
             for row in db.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
                 self._reap(db, row, now)
             row = db.execute("SELECT state FROM jobs WHERE key = ?", (key,)).fetchone()
-            if row is not None and row["state"] in ("running", "finished"):
+            if row is not None and (row["state"] == "running" or (row["state"] == "finished" and not again)):
                 db.execute("UPDATE jobs SET viewed = ? WHERE key = ?", (now, key))
                 return self._job(db, key)
             running = db.execute("SELECT key FROM jobs WHERE state = 'running'").fetchall()

@@ -626,9 +626,21 @@ def test_a_diverged_run_counts_as_the_worst():
 def test_a_run_that_cannot_tell_says_why():
     only_adam = conclusions.conclusions({"adam": run([0.5, 0.4], 0.88)})
     assert [c.holds for c in only_adam] == [None] * 5
-    assert "Needs GD in the race" in only_adam[0].evidence
+    assert "Needs GD, Momentum, Nesterov (NAG), AdaGrad, RMSProp, AdaMax and Nadam in the race" in only_adam[0].evidence
     started = conclusions.conclusions({name: replace(run([], math.nan), val_accuracy=[]) for name in article_like()})
     assert {c.evidence for c in started} - {"Needs at least 2 finished epochs."} == {"No epoch has finished yet."}
+
+
+def test_a_conclusion_cannot_tell_without_the_optimizers_it_speaks_of():
+    """"The Adam variants beat all the others" is not decided by a race without AdaMax and Nadam,
+    however well Adam does in it; nor "the later optimizers" by a race of a few of them."""
+    without = {name: result for name, result in article_like().items() if name not in ("adamax", "nadam")}
+    checked = conclusions.conclusions(without)
+    assert checked[1].holds is None and checked[1].evidence == "Needs AdaMax and Nadam in the race."
+    assert checked[0].holds is None and checked[0].evidence == "Needs AdaMax and Nadam in the race."
+    assert [c.holds for c in checked[2:]] == [True, True, True]  # Nesterov, RMSProp, AdaGrad and Adam are there
+    two = conclusions.conclusions({name: article_like()[name] for name in ("sgd", "adam")})
+    assert [c.holds for c in two] == [None, None, None, None, True]
 
 
 def test_standings_are_sorted_by_validation_accuracy():

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 import optviz
 import surfaces
 from optviz.presets import PRESETS
-from optviz.scenario import LR_GRID
+from optviz.engine.tuning import tune
+from optviz.scenario import LR_GRID, recommended
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -88,17 +89,21 @@ def test_presentation_mode_shows_the_figures_only():
     assert not at.sidebar.selectbox and not at.table
 
 
-def test_tuning_gives_each_optimizer_the_alpha_that_ends_lowest():
-    at = _app({"opt": "sgd,adam", "steps": "200"})
-    at.button[0].set_value(True).run()  # "Tune α for each optimizer"
+def test_tuning_gives_each_run_the_alpha_its_objective_prefers_and_shows_the_curve():
+    at = _app({"opt": "sgd,adam,adam", "adam.beta1": "0.9,0.5", "steps": "200"})
+    at.toggle(key="tuning").set_value(True).run()
+    at.selectbox(key="tuning_objective").set_value("final").run()
+    next(b for b in at.button if b.label == "Tune α for every run").click().run()
     assert not at.exception
-    assert "Picked by final loss" in at.success[0].value
     start = optviz.SURFACES["rosenbrock"].start
-    for optimizer in ("sgd", "adam"):
-        batch = optviz.trace_batch("rosenbrock", optimizer, starts=[start] * len(LR_GRID), steps=200,
-                                   lr=np.array(LR_GRID), record=False)
-        losses = np.where(np.isfinite(batch.final_loss), batch.final_loss, np.inf)
-        assert at.session_state[f"{optimizer}.lr"] == LR_GRID[int(np.argmin(losses))]
+    for run_id, optimizer, beta1 in (("sgd", "sgd", None), ("adam", "adam", 0.9), ("adam-2", "adam", 0.5)):
+        tuning = tune("rosenbrock", optimizer, LR_GRID, steps=200, objective="final",
+                      **({"beta1": beta1} if beta1 else {}))
+        assert at.session_state[f"{run_id}.lr"] == tuning.lr
+    figures = _figures(at)
+    assert len(figures) == 3 and "final loss after 200 steps" in figures[-1]["layout"]["title"]["text"]
+    assert sum(t.get("name") == "chosen" for t in figures[-1]["data"]) == 3
+    assert at.query_params["adam.lr"] and start == (-1.2, 1.0)
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "nadam", "adagrad", "nesterov"])
@@ -109,8 +114,8 @@ def test_the_step_inspector_agrees_with_the_kernel(optimizer):
     at.slider(key="inspect_step").set_value(7).run()
     assert not at.exception and not at.error
     assert any("agree at this step" in caption.value for caption in at.caption)
-    quantities = at.dataframe[-1].value["quantity"].tolist()
-    assert r"$g_t$" in quantities and "$step$" in quantities
+    quantities = at.table[-1].value["quantity"].tolist()
+    assert "gₜ" in quantities and "step" in quantities and not any("$" in q or "_" in q for q in quantities)
 
 
 GALLERY_FIRST = """
@@ -136,28 +141,69 @@ def test_each_preset_shows_its_claim_and_opens_in_the_lab(key):
     preset = PRESETS[key]
     assert at.session_state["surface"] == preset.surface and at.session_state["steps"] == preset.steps
     assert (at.session_state["start_x"], at.session_state["start_y"]) == preset.start
-    assert set(at.session_state["optimizers"]) == {r.optimizer for r in preset.runs}
-    if len({r.optimizer for r in preset.runs}) == len(preset.runs):  # one run per optimizer: opened exactly
-        for run in preset.runs:
-            assert at.session_state[f"{run.optimizer}.lr"] == run.hyper["lr"], "α opens as it is, not rounded"
-    assert at.title[0].value == surfaces.get(preset.surface).title and len(_figures(at)) == 2, "the lab opened"
+    runs = at.session_state["runs"]
+    assert [r.split("-")[0] for r in runs] == [r.optimizer for r in preset.runs], "every run, as the article draws it"
+    for run_id, run in zip(runs, preset.runs):
+        for name, value in run.hyper.items():
+            assert at.session_state[f"{run_id}.{name}"] == value, "opened as it is, not rounded"
+    assert at.markdown[0].value.endswith(surfaces.get(preset.surface).title) and len(_figures(at)) == 2
+    assert at.table[0].value.shape[0] == len(preset.runs), "a row per run"
 
 
-def test_unticking_every_optimizer_and_ticking_one_again():
-    at = _app()
-    at.multiselect(key="optimizers").set_value([]).run()
-    assert not at.exception and "Pick at least one optimizer" in at.info[0].value
-    at.multiselect(key="optimizers").set_value(["adam"]).run()
-    assert not at.exception and len(_figures(at)) == 2
-
-
-def test_an_optimizer_ticked_again_keeps_its_settings():
+def test_removing_every_run_and_adding_one_again():
     at = _app({"opt": "sgd,adam"})
-    at.select_slider(key="adam.lr").set_value(0.003).run()
-    at.multiselect(key="optimizers").set_value(["sgd"]).run()
-    at.multiselect(key="optimizers").set_value(["sgd", "adam"]).run()
+    for _ in range(2):
+        next(b for b in at.button if b.label == "Remove").click().run()
+    assert not at.exception and "Add a run" in at.info[0].value
+    at.selectbox(key="add_run").set_value("nesterov").run()
+    assert not at.exception and len(_figures(at)) == 2 and at.session_state["runs"] == ["nesterov"]
+    assert at.session_state["nesterov.lr"] == recommended("rosenbrock", "nesterov")["lr"], "the surface's advice"
+
+
+def test_copy_adds_a_run_of_the_same_optimizer_just_after_it_with_a_larger_alpha():
+    at = _app({"opt": "sgd,adam", "sgd.lr": "0.001"})
+    next(b for b in at.button if b.label == "Copy").click().run()  # GD's
+    assert not at.exception and at.session_state["runs"] == ["sgd", "sgd-2", "adam"]
+    assert at.session_state["sgd-2.lr"] == 0.002 and at.query_params["opt"] == "sgd,sgd,adam"
+    assert at.query_params["sgd.lr"] == "0.001,0.002"
+    names = [t["name"] for t in _figures(at)[0]["data"] if t.get("name", "").startswith("GD (")]
+    assert names == ["GD (α=0.001)", "GD (α=0.002)"]
+
+
+def test_the_results_have_a_row_per_run_and_print_steps_as_whole_numbers():
+    at = _app({"opt": "sgd,sgd,adam", "sgd.lr": "0.001,0.01", "surface": "bowl", "steps": "200"})
+    table = at.table[0].value
+    assert table.shape[0] == 3
+    cells = [str(v) for column in ("from step", "diverged at step") for v in table[column]]
+    assert all(v == "—" or v.isdigit() for v in cells), cells
+    assert any("0.01" in caption.value and "stays within" in caption.value for caption in at.caption)
+
+
+def test_switching_the_convention_moves_the_settings_still_at_their_defaults():
+    at = _app({"opt": "adam,adam", "adam.epsilon": "1e-7,0.001"})
+    at.radio(key="convention").set_value("torch").run()
     assert not at.exception
-    assert at.session_state["adam.lr"] == 0.003 and at.session_state["adam.beta2"] == 0.999
+    assert (at.session_state["adam.epsilon"], at.session_state["adam-2.epsilon"]) == (1e-8, 0.001)
+    assert at.query_params["convention"] == "torch" and at.query_params["adam.epsilon"] == "1e-08,0.001"
+
+
+def test_the_settings_read_plainly():
+    at = _app({"opt": "momentum,adam"})
+    labels = [w.label for w in (*at.sidebar.slider, *at.sidebar.select_slider)]
+    assert "β: momentum (friction is 1 − β)" in labels and not any("((" in label or "))" in label for label in labels)
+
+
+def test_a_link_naming_no_known_optimizer_opens_the_usual_runs():
+    at = _app({"opt": "lbfgs"})
+    assert not at.exception and len(_figures(at)) == 2 and at.table[0].value.shape[0] == 4
+    assert any("names no optimizer the lab knows" in w.value for w in at.warning)
+
+
+def test_switching_the_surface_keeps_the_runs_a_teacher_changed():
+    at = _app({"opt": "sgd,adam", "adam.lr": "0.003"})
+    at.selectbox(key="surface").set_value("bowl").run()
+    assert not at.exception and at.session_state["runs"] == ["sgd", "adam"] and at.session_state["adam.lr"] == 0.003
+    assert (at.session_state["start_x"], at.session_state["start_y"]) == optviz.SURFACES["bowl"].start
 
 
 def test_the_shared_alpha_leaves_each_optimizers_own_alpha_alone():
@@ -167,7 +213,8 @@ def test_the_shared_alpha_leaves_each_optimizers_own_alpha_alone():
     assert not at.exception
     at.toggle(key="same_lr").set_value(False).run()
     assert not at.exception
-    assert (at.session_state["sgd.lr"], at.session_state["adam.lr"]) == (0.001, 0.05)
+    assert (at.session_state["sgd.lr"], at.session_state["adam.lr"]) == (
+        recommended("rosenbrock", "sgd")["lr"], recommended("rosenbrock", "adam")["lr"])
 
 
 def test_an_alpha_between_the_slider_stops_is_kept_exactly():

@@ -113,10 +113,10 @@ def test_a_short_race_from_the_page_draws_curves_the_table_and_the_conclusions()
     assert len(table) == 2
     verdicts = [m.value for m in at.markdown if m.value.startswith(("**1.", "**2.", "**3.", "**4.", "**5."))]
     assert len(verdicts) == 5 and "cannot tell" in verdicts[2]  # no Nesterov, no RMSProp in this race
-    assert button(at, "Start").disabled
+    assert "Start" not in [b.label for b in at.button] and not button(at, "Run again").disabled
 
     again = pick(opened())  # another session, or the same after a restart: shown at once, not retrained
-    assert curves(again) == traced and button(again, "Start").disabled
+    assert curves(again) == traced and button(again, "Run again")
 
 
 def test_a_second_race_is_refused_with_a_way_to_watch_the_running_one(monkeypatch):
@@ -233,3 +233,88 @@ def test_a_read_only_store_is_a_message_naming_the_file_and_the_permission_and_t
     error = seen["errors"][0]
     assert "races.sqlite cannot be written: the server has no permission to write in its folder" in error
     assert "The surface lab and the article's figures work as before" in error and str(tmp_path) not in error
+
+
+def test_run_again_trains_a_finished_race_anew_and_replaces_it_only_once_it_starts(monkeypatch):
+    at = pick(opened())
+    button(at, "Start").click().run()
+    first = finished(PICKED.key())
+    assert first.state == "finished"
+    at.run()
+    assert "train live" in at.success[0].value and "stays on screen" in button(at, "Run again").help
+
+    def endless(config, split, *, on_event, should_stop):
+        while not should_stop():
+            time.sleep(0.01)
+
+    monkeypatch.setattr(jobs, "run_race", endless)
+    jobs.Store().start(race.ARTICLE)  # another race holds the server: Run again is refused ...
+    button(at, "Run again").click().run()
+    assert "One race at a time" in at.error[0].value
+    assert jobs.Store().job(PICKED.key()).started == first.started  # ... and the finished race is kept
+    jobs.Store().cancel(race.ARTICLE.key())
+    finished(race.ARTICLE.key())
+
+    at.run()
+    button(at, "Run again").click().run()
+    assert not at.exception, at.exception
+    again = jobs.Store().job(PICKED.key())
+    assert again.running and again.started > first.started and not any(again.results[o].loss for o in again.results)
+    assert at.get("progress")  # the new run, live
+    button(at, "Cancel").click().run()
+    finished(PICKED.key())
+
+
+# -- the race in the link ---------------------------------------------------------------------------
+
+
+def linked(**query) -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_link_reopens_its_race_and_the_page_keeps_its_link_current():
+    config = RaceConfig(optimizers=("sgd", "adam"), epochs=3, batch_size=64, seed=7, data="embedded",
+                        hyper={"adam": {"lr": 0.01, "beta2": 0.99}})
+    query = race.to_query(config)
+    assert query == {"opt": "sgd,adam", "epochs": "3", "batch": "64", "seed": "7", "adam.lr": "0.01",
+                     "adam.beta2": "0.99"}
+    assert race.from_query(query, {"embedded": ""}) == (config, [])
+    assert race.to_query(race.ARTICLE) == {}  # the article's figure 16 is the page without parameters
+
+    at = linked(**query)
+    assert not at.warning
+    assert at.multiselect(key="race.optimizers").value == ["sgd", "adam"]
+    assert at.slider(key="race.epochs").value == 3 and at.selectbox(key="race.batch_size").value == 64
+    assert at.number_input(key="race.seed").value == 7 and at.select_slider(key="race.adam.lr").value == 0.01
+    assert at.slider(key="race.adam.beta2").value == 0.99
+    assert at.query_params["seed"] == "7"
+    at.slider(key="race.epochs").set_value(5).run()
+    assert at.query_params["epochs"] == "5"  # the address follows the widgets
+
+    shown = linked(present="1", seed="3")
+    assert not shown.warning and shown.query_params["present"] == "1"  # the app's own parameter stays
+
+
+def test_a_bad_link_gives_notices_never_a_crash():
+    query = dict(opt="sgd,bogus,adam", epochs="999", batch="33", seed="-4", data="full", foo="1",
+                 **{"adam.beta1": "abc", "adam.lr": "50", "nadam.lr": "0.1", "sgd.rho": "0.9"})
+    _, texts = race.from_query(query, {"embedded": ""})
+    for expected in ("Unknown optimizer 'bogus'", "epochs=999 is outside [1, 50]; 50 was used",
+                     "batch=33 is not one of", "seed=-4 is outside", "full Fashion-MNIST set is not on this server",
+                     "Unknown parameter 'foo'", "adam.beta1='abc' is not a number", "adam.lr=50 is outside",
+                     "'nadam.lr' ignored", "'sgd.rho' ignored"):
+        assert any(expected in text for text in texts), (expected, texts)
+    at = linked(**query)
+    shown = [w.value for w in at.warning]
+    assert any(texts[0] in text for text in shown) and "5 more parts of this link" in shown[-1]
+    assert at.multiselect(key="race.optimizers").value == ["sgd", "adam"]
+    assert at.slider(key="race.epochs").value == 50 and at.selectbox(key="race.batch_size").value == 32
+    assert at.select_slider(key="race.adam.lr").value == 10.0 and at.radio(key="race.data").value == "embedded"
+    for query in ({"opt": ",,"}, {"epochs": "1e400"}, {"adam.lr": "nan"}, {"opt": "sgd," * 40}):
+        config, messages = race.from_query(query, {"embedded": ""})
+        assert messages and isinstance(config, RaceConfig), query
