@@ -7,7 +7,7 @@ computing in ``optviz/``.
 import streamlit as st
 
 from optviz.scenario import presenting
-from ui import gallery, lab, race, warmup
+from ui import gallery, lab, maps, race, warmup
 
 st.set_page_config(page_title="optviz", page_icon=":material/trending_down:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting(st.query_params.get("present")) else "auto")
@@ -22,6 +22,7 @@ def article_figures():
 pages = [
     lab_page,
     st.Page(article_figures, title="The article's figures", icon=":material/photo_library:", url_path="gallery"),
+    st.Page(maps.page, title="Maps", icon=":material/grid_on:", url_path="maps"),
     st.Page(race.page, title="Training race", icon=":material/sprint:", url_path="race"),
 ]
 st.navigation(pages, position="hidden" if presenting(st.query_params.get("present")) else "sidebar").run()

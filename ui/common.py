@@ -21,16 +21,18 @@ def static_export_problem() -> str | None:
     return export.static_export_problem()
 
 
-def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: bool = False):
+def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: bool = False, on_select=None):
     """A figure in the page, themed as exported, with a popover to download it.
 
     ``csv`` is the figure's data as CSV text (or a callable making it). PNG and SVG come from the
     server when it has a Chromium, and always from the chart's own camera button (PNG at 3×), at
-    the figure's own slide size: ``height`` sizes the chart on the page only.
+    the figure's own slide size: ``height`` sizes the chart on the page only. A click on a point
+    reruns the page if ``selectable``, or calls ``on_select`` first (the selection is then in
+    ``st.session_state[key]``).
     """
     event = st.plotly_chart(
         fig, theme=None, config=plots.plotly_config(fig), key=key, height=height,
-        on_select="rerun" if selectable else "ignore", selection_mode="points",
+        on_select=on_select or ("rerun" if selectable else "ignore"), selection_mode="points",
     )
     with st.popover("Export", icon=":material/download:"):
         problem = static_export_problem()

@@ -4,10 +4,13 @@ A stability map colours each cell of a grid of settings by what its run did: rea
 (blue, darker the sooner), diverged (vermillion) or neither (grey); a 1 × N strip adds its final
 loss as a curve above. A basin map colours each start by the minimum it reaches (one hue per
 minimum, paler the later it arrives, white where it reaches none), with the minima marked and
-numbered on top. The hover names each cell's values, and every cell is a click target.
+numbered on top.
 
-The maps send one float32 value per cell and trace (a 200 × 200 map is a few hundred kB), and
-each outcome is a trace of its own, so that its hover text can say in words what happened there.
+The colours are heatmaps, one float32 value per cell. Hovering and clicking go to an invisible
+grid of at most :data:`TARGETS` × :data:`TARGETS` points over them, each sitting on a cell and
+naming it in words: browsers draw a heatmap cell by cell as one image and let no one click it, and
+a point per cell of a 200 × 200 map would take a browser seconds to draw. (The points are text
+points with no text: markers would cost ten times more to draw.)
 """
 
 import csv
@@ -18,23 +21,26 @@ import plotly.graph_objects as go
 
 import surfaces
 from optviz.engine import maps
-from optviz.optimizers import HYPERS, OPTIMIZERS
+from optviz.optimizers import HYPERS, LIBRARIES, OPTIMIZERS
 from optviz.plots.curves import HEADROOM, _positive
-from optviz.plots.surface import excess_name, lowest, map_axes, minima_traces
+from optviz.plots.surface import contour, excess_name, lowest, map_axes, minima_traces
 from optviz.plots.theme import figure_from, new_spec, number, symbol
 
-#: Reached a minimum: dark when it got there at once, pale when it took every step.
+#: Reached a minimum: dark when it got there at once, pale when it took the longest of the map.
 REACHED_COLORS = [[0.0, "#08306b"], [0.5, "#2f7fbf"], [1.0, "#c6dbef"]]
 DIVERGED_COLOR = "#D55E00"
 NEITHER_COLOR = "#c8c8c8"
 #: One hue per minimum of a basin map (Paul Tol's bright scheme, without its grey), reused in turn.
 BASIN_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377")
-#: How pale a basin's cells get when their runs arrive at the last step: this share of white.
+#: How pale a basin's cells get when their runs arrive last: this share of white.
 PALEST = 0.8
 #: Minima are numbered on the map, and listed in the legend, up to this many.
 NUMBERED_MINIMA = 12
+#: Hover and click targets a side, at most.
+TARGETS = 50
 THEORY_LINE = dict(color="#000000", width=3, dash="dash")
 PICKED = dict(symbol="square-open", size=18, color="#000000", line=dict(width=3))
+SUBTITLE = dict(font=dict(size=15, color="#555555"))
 
 
 def axis_title(name: str) -> str:
@@ -42,23 +48,22 @@ def axis_title(name: str) -> str:
     return f"{symbol(name)} ({HYPERS[name].meaning.split(':')[0]})"
 
 
-def _axis(name: str, values) -> dict:
-    log = HYPERS[name].scale == "log"
-    low, high = (np.log10(values[[0, -1]]) if log else values[[0, -1]]).tolist()
-    half = (high - low) / (len(values) - 1) / 2 if len(values) > 1 else 0.5
-    return dict(title=dict(text=axis_title(name)), type="log" if log else "linear", range=[low - half, high + half],
-                autorange=False, showgrid=False)
+def _title(m, what: str, settings: bool = False) -> dict:
+    """"Momentum on Ravine: where it converges", and below it the steps, start, convention and (for a
+    map of one setting) the hyper-parameters every cell shares."""
+    surface, entry = surfaces.get(m.surface), OPTIMIZERS[m.optimizer]
+    details = [f"{m.steps:,} steps"]
+    if isinstance(m, maps.StabilityMap):
+        details.append(f"from ({number(m.start[0])}, {number(m.start[1])})")
+    if settings and m.hyper:
+        details.append(", ".join(f"{symbol(k)}={number(v)}" for k, v in m.hyper.items()))
+    details.append(f"{LIBRARIES[m.convention]} convention")
+    return dict(text=f"{entry.title} on {surface.title}: {what}", subtitle=dict(SUBTITLE, text=", ".join(details)))
 
 
 def _only(mask, values) -> np.ndarray:
     """``values`` where ``mask``, NaN (drawn as nothing) elsewhere, as float32."""
     return np.where(mask, values, np.nan).astype(np.float32)
-
-
-def _decades(loss) -> np.ndarray:
-    """log₁₀ of a loss that may have grown past float32 or even overflowed float64 (then 10^308.3)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(np.minimum(loss, np.finfo(np.float64).max))
 
 
 def _latest(m) -> int:
@@ -67,75 +72,119 @@ def _latest(m) -> int:
     return max(1, int(m.arrival.max()))
 
 
-def _flat(color: str) -> list:
-    return [[0.0, color], [1.0, color]]
-
-
-def _key(name: str, color: str, symbol_: str = "square") -> dict:
+def _key(name: str, color: str) -> dict:
     """A legend entry for a colour that a heatmap uses."""
     return dict(type="scatter", x=[None], y=[None], mode="markers", name=name,
-                marker=dict(symbol=symbol_, size=16, color=color, line=dict(width=1, color="#888888")))
+                marker=dict(symbol="square", size=16, color=color, line=dict(width=1, color="#888888")))
 
 
-def _title(m, what: str) -> str:
-    return f"{surfaces.get(m.surface).title}: {OPTIMIZERS[m.optimizer].title}, {what} ({m.steps:,} steps)"
+#: Room under the plot for the x axis and a legend of two or three rows.
+BOTTOM = 170
+
+
+def _legend_below() -> dict:
+    """The legend at the foot of the figure, under the x axis whatever the figure's height."""
+    return dict(orientation="h", x=0.0, xanchor="left", y=0.0, yanchor="bottom", yref="container")
+
+
+def _colorbar(title: str) -> dict:
+    """A slim vertical bar right of the plot: the legend keeps the space below."""
+    return dict(thickness=12, len=0.6, x=1.01, xanchor="left", y=0.0, yanchor="bottom",
+                title=dict(text=title, side="right", font=dict(size=15)), tickfont=dict(size=13))
+
+
+# ---------------------------------------------------------------------------------------------
+# What a cell did, in words: the hover text, and the page's description of a picked run.
+
+
+def describe(m, row: int, column: int) -> str:
+    """What the run of one cell did, in one line of plain text."""
+    cell = row, column
+    if m.outcome[cell] == maps.REACHED:
+        minimum = surfaces.get(m.surface).minima[m.minimum[cell]]
+        return (f"reached the {minimum.kind} minimum ({number(minimum.x)}, {number(minimum.y)}) at step "
+                f"{m.arrival[cell]}")
+    if m.diverged_at[cell] >= 0:
+        return f"diverged: it overflowed at step {m.diverged_at[cell]}"
+    if m.outcome[cell] == maps.DIVERGED:
+        return f"diverged: its loss ended at {number(m.final_loss[cell])}, above its start's"
+    return f"reached no known minimum in {m.steps:,} steps (it ends at J = {number(m.final_loss[cell])})"
+
+
+def where(m, row: int, column: int) -> str:
+    """The cell's own values: its settings on a stability map, its start on a basin map."""
+    if isinstance(m, maps.StabilityMap):
+        names = [m.x_name] + ([m.y_name] if m.y_name else [])
+        return ", ".join(f"{symbol(n)}={number(m.settings(row, column)[n])}" for n in names)
+    return f"start ({number(m.x[column])}, {number(m.y[row])})"
+
+
+def _spread(count: int) -> np.ndarray:
+    return np.unique(np.linspace(0, count - 1, min(count, TARGETS)).round().astype(np.int64))
+
+
+def targets(m, words, axes=("x", "y")) -> dict:
+    """The invisible points that hover and clicks go to: each on a cell, saying ``words(row,
+    column)``. A click selects the point, whose x and y are that cell's (``m.cell`` finds it)."""
+    rows, columns = np.meshgrid(_spread(m.shape[0]), _spread(m.shape[1]), indexing="ij")
+    rows, columns = rows.ravel(), columns.ravel()
+    y = np.zeros(len(rows)) if m.y is None else m.y[rows]
+    return dict(type="scatter", x=m.x[columns], y=y, mode="text", text="", name="cells", showlegend=False,
+                hovertext=[words(r, c) for r, c in zip(rows, columns)], hoverinfo="text", xaxis=axes[0],
+                yaxis=axes[1])
+
+
+def _picked(m, picked, axes=("x", "y"), legend=True) -> list:
+    if picked is None:
+        return []
+    row, column = picked
+    y = 0.0 if m.y is None else float(m.y[row])
+    return [dict(type="scatter", x=[float(m.x[column])], y=[y], mode="markers", name="picked",
+                 marker=PICKED, xaxis=axes[0], yaxis=axes[1], hoverinfo="skip", showlegend=legend)]
 
 
 # ---------------------------------------------------------------------------------------------
 # Stability maps.
 
 
-def outcome_traces(m, axes=("x", "y"), colorbar=None) -> list:
-    """The heatmaps of a stability map: one per outcome, each with its own hover text."""
-    x_name, y_name = m.x_name, m.y_name
-    names = f"{symbol(x_name)}=%{{x:.4g}}" + ("" if y_name is None else f", {symbol(y_name)}=%{{y:.4g}}")
+def _axis(name: str, values) -> dict:
+    log = HYPERS[name].scale == "log"
+    low, high = (np.log10(values[[0, -1]]) if log else values[[0, -1]]).tolist()
+    half = (high - low) / (len(values) - 1) / 2
+    return dict(title=dict(text=axis_title(name)), type="log" if log else "linear", range=[low - half, high + half],
+                autorange=False, showgrid=False)
+
+
+def outcome_traces(m, axes=("x", "y")) -> list:
+    """The colours of a stability map: one heatmap of the runs that reached a minimum (shaded by
+    when), one of those that diverged or did neither."""
     y = [0.0] if m.y is None else m.y
-    overflowed = m.diverged_at >= 0
-    layers = [
-        ("reached a minimum", _only(m.outcome == maps.REACHED, m.arrival), REACHED_COLORS,
-         "reached a minimum at step %{z:.0f}"),
-        ("diverged", _only(overflowed, m.diverged_at), _flat(DIVERGED_COLOR), "diverged: overflowed at step %{z:.0f}"),
-        ("diverged", _only((m.outcome == maps.DIVERGED) & ~overflowed, _decades(m.final_loss)), _flat(DIVERGED_COLOR),
-         f"diverged: its loss grew to about 10^%{{z:.0f}}, from J = {number(m.start_loss)} at the start"),
-        ("neither", _only(m.outcome == maps.NEITHER, m.final_loss), _flat(NEITHER_COLOR),
-         f"neither: ended at J = %{{z:.4g}}, near no known minimum"),
+    others = np.where(m.outcome == maps.DIVERGED, 0.0, np.where(m.outcome == maps.NEITHER, 1.0, np.nan))
+    return [
+        dict(type="heatmap", x=m.x, y=y, z=_only(m.outcome == maps.REACHED, m.arrival), colorscale=REACHED_COLORS,
+             zmin=0, zmax=_latest(m), colorbar=_colorbar("step it reached a minimum"), name="reached a minimum",
+             hoverinfo="skip", xaxis=axes[0], yaxis=axes[1]),
+        dict(type="heatmap", x=m.x, y=y, z=others.astype(np.float32), zmin=0, zmax=1, showscale=False,
+             colorscale=[[0.0, DIVERGED_COLOR], [0.5, DIVERGED_COLOR], [0.5, NEITHER_COLOR], [1.0, NEITHER_COLOR]],
+             name="diverged or neither", hoverinfo="skip", xaxis=axes[0], yaxis=axes[1]),
     ]
-    data = []
-    for name, z, colors, what in layers:
-        trace = dict(type="heatmap", x=m.x, y=y, z=z, colorscale=colors, name=name, hoverongaps=False,
-                     showscale=False, xaxis=axes[0], yaxis=axes[1], hovertemplate=f"{names}<br>{what}<extra></extra>")
-        if colors is REACHED_COLORS:
-            bar = colorbar or dict(orientation="h", x=1.0, xanchor="right", y=-0.16, yanchor="top", len=0.45)
-            trace.update(zmin=0, zmax=_latest(m), showscale=True, colorbar=dict(
-                thickness=12, title=dict(text="step it reached a minimum", side="top", font=dict(size=16)),
-                tickfont=dict(size=14), **bar))
-        data.append(trace)
-    return data
 
 
-def _theory_traces(m, axes=("x", "y")) -> list:
-    found, line = maps.theory(m), maps.edge(m)
+def theory_traces(m, axes=("x", "y")) -> list:
+    """The edge that theory gives, as a dashed line, where it gives one."""
+    found = maps.theory(m)
     if found is None:
         return []
     known, lam = found
-    name = f"theory: {known.formula}, λ_max = {number(lam)}"
-    xs, ys = line
+    xs, ys = maps.edge(m)
     if ys is None:  # a strip: a vertical line at each edge
-        x = [v for edge in xs for v in (edge, edge, None)]
-        ys = [v for _ in xs for v in (-0.5, 0.5, None)]
-        return [dict(type="scatter", x=x, y=ys, mode="lines", name=name, line=THEORY_LINE, xaxis=axes[0],
-                     yaxis=axes[1], hoverinfo="skip")]
-    return [dict(type="scatter", x=xs, y=ys, mode="lines", name=name, line=THEORY_LINE, xaxis=axes[0],
-                 yaxis=axes[1], hovertemplate=f"the edge theory gives<br>{known.formula}<extra></extra>")]
+        xs, ys = [v for edge in xs for v in (edge, edge, None)], [v for _ in xs for v in (-0.5, 0.5, None)]
+    return [dict(type="scatter", x=xs, y=ys, mode="lines", name=f"theory: {known.formula}, λ_max = {number(lam)}",
+                 line=THEORY_LINE, hoverinfo="skip", xaxis=axes[0], yaxis=axes[1])]
 
 
-def _picked(m, picked, axes=("x", "y")) -> list:
-    if picked is None:
-        return []
-    row, column = picked
-    y = 0.0 if m.y is None else float(m.y[row])
-    return [dict(type="scatter", x=[float(m.x[column])], y=[y], mode="markers", name="picked run", marker=PICKED,
-                 xaxis=axes[0], yaxis=axes[1], hoverinfo="skip")]
+def _words(m):
+    return lambda row, column: f"{where(m, row, column)}<br>{describe(m, row, column)}"
 
 
 def stability_map(m, *, picked=None, title=None) -> go.Figure:
@@ -144,10 +193,10 @@ def stability_map(m, *, picked=None, title=None) -> go.Figure:
     strip under its final-loss curve (:func:`stability_strip`)."""
     if m.y_name is None:
         return stability_strip(m, picked=picked, title=title)
-    spec = new_spec(title or _title(m, "where it converges"), margin=dict(b=150),
-                    xaxis=_axis(m.x_name, m.x), yaxis=_axis(m.y_name, m.y),
-                    legend=dict(orientation="h", x=0.0, y=-0.16, yanchor="top", xanchor="left"))
-    spec["data"] = (outcome_traces(m) + _theory_traces(m) + _picked(m, picked)
+    spec = new_spec("", margin=dict(t=90, b=BOTTOM), xaxis=_axis(m.x_name, m.x), yaxis=_axis(m.y_name, m.y),
+                    legend=_legend_below())
+    spec["layout"]["title"] = dict(text=title) if title else _title(m, "where it converges")
+    spec["data"] = (outcome_traces(m) + theory_traces(m) + [targets(m, _words(m))] + _picked(m, picked)
                     + [_key("diverged", DIVERGED_COLOR), _key("neither", NEITHER_COLOR)])
     return figure_from(spec)
 
@@ -156,30 +205,31 @@ def stability_strip(m, *, picked=None, title=None) -> go.Figure:
     """A map over one hyper-parameter: the outcome strip below, the final loss above it (J − J_min
     on a log axis, a gap where the run overflowed; a run that blew up leaves through the top), on
     one shared x axis."""
-    floor = lowest(surfaces.get(m.surface))
+    surface = surfaces.get(m.surface)
+    floor = lowest(surface)
     shown = _positive(m.final_loss[0] - floor, floor)
     top = min(np.nanmax(shown), max(m.start_loss - floor, np.nanmin(shown)) * HEADROOM)
     colors = np.array([REACHED_COLORS[1][1], DIVERGED_COLOR, NEITHER_COLOR])[m.outcome[0]]
     x_axis = _axis(m.x_name, m.x)
+    loss = f"final {excess_name(surface)}"
     spec = new_spec(
-        title or _title(m, "where it converges"), margin=dict(b=130),
+        "", margin=dict(t=90, b=BOTTOM),
         xaxis=dict(x_axis, title=None, anchor="y", showticklabels=False, matches="x2"),
-        yaxis=dict(title=dict(text=f"final {excess_name(surfaces.get(m.surface))} (log)"), type="log",
-                   domain=[0.32, 1.0], range=[float(np.log10(np.nanmin(shown))) - 0.3, float(np.log10(top)) + 0.3]),
+        yaxis=dict(title=dict(text=f"{loss} (log)"), type="log", domain=[0.32, 1.0],
+                   range=[float(np.log10(np.nanmin(shown))) - 0.3, float(np.log10(top)) + 0.3]),
         xaxis2=dict(x_axis, anchor="y2"),
         yaxis2=dict(domain=[0.0, 0.22], range=[-0.5, 0.5], showticklabels=False, ticks="", showgrid=False),
         legend=_legend_below(),
     )
-    names = f"{symbol(m.x_name)}=%{{x:.4g}}"
-    bar = dict(orientation="v", x=1.01, xanchor="left", y=0.0, yanchor="bottom", len=0.3)
+    spec["layout"]["title"] = dict(text=title) if title else _title(m, "where it converges")
+    heatmaps = outcome_traces(m, axes=("x2", "y2"))
+    heatmaps[0]["colorbar"].update(len=1.0, title=dict(text="step it reached a minimum", side="right"))
     spec["data"] = [
         dict(type="scatter", x=m.x, y=shown, mode="lines+markers", name="final loss", xaxis="x", yaxis="y",
              line=dict(color="#555555", width=2), marker=dict(size=7, color=colors.tolist()),
-             hovertemplate=f"{names}<br>final {excess_name(surfaces.get(m.surface))} = %{{y:.4g}}<extra></extra>"),
-        *outcome_traces(m, axes=("x2", "y2"), colorbar=bar),
-        *_theory_traces(m, axes=("x2", "y2")),
-        *_picked(m, picked, axes=("x2", "y2")),
-        _key("diverged", DIVERGED_COLOR), _key("neither", NEITHER_COLOR),
+             hovertemplate=f"{symbol(m.x_name)}=%{{x:.4g}}<br>{loss} = %{{y:.4g}}<extra></extra>"),
+        *heatmaps, *theory_traces(m, axes=("x2", "y2")), targets(m, _words(m), axes=("x2", "y2")),
+        *_picked(m, picked, axes=("x2", "y2")), _key("diverged", DIVERGED_COLOR), _key("neither", NEITHER_COLOR),
     ]
     return figure_from(spec)
 
@@ -200,7 +250,7 @@ def pale(color: str, share: float) -> str:
 
 def _basin_scale(count: int) -> list:
     """A colour scale of ``count`` bands, band i going from minimum i's colour (arrived at once)
-    to its palest shade (arrived at the last step): a cell's z is i + its share of the steps."""
+    to its palest shade (arrived last): a cell's z is i plus how late it arrived, in [0, 1)."""
     scale = []
     for i in range(count):
         scale += [[i / count, pale(basin_color(i), 0.0)], [(i + 0.999) / count, pale(basin_color(i), PALEST)]]
@@ -208,38 +258,27 @@ def _basin_scale(count: int) -> list:
     return scale
 
 
-def basin_traces(b, axes=("x", "y"), label: str = "") -> list:
-    """One heatmap of the starts that reach a minimum (hue: which; paleness: how late), and one of
-    those that reach none (white)."""
+def basin_trace(b, axes=("x", "y")) -> dict:
+    """The starts that reach a minimum, coloured by which and shaded by when; the others are left
+    undrawn (white)."""
     count = len(surfaces.get(b.surface).minima)
-    reached = b.minimum >= 0
-    shade = b.arrival / _latest(b)
-    who = f"{label}: " if label else ""
-    cells = np.stack([b.minimum + 1, b.arrival], axis=-1).astype(np.float32)
-    return [
-        dict(type="heatmap", x=b.x, y=b.y, z=_only(reached, b.minimum + np.minimum(shade, 0.999)),
-             customdata=cells, colorscale=_basin_scale(count), zmin=0, zmax=count, showscale=False,
-             hoverongaps=False, name="basins", xaxis=axes[0], yaxis=axes[1],
-             hovertemplate=f"start (%{{x:.3g}}, %{{y:.3g}})<br>{who}reaches minimum %{{customdata[0]:.0f}} at step "
-                           f"%{{customdata[1]:.0f}}<extra></extra>"),
-        dict(type="heatmap", x=b.x, y=b.y, z=_only(~reached, b.final_loss), colorscale=_flat("#ffffff"),
-             showscale=False, hoverongaps=False, name="no minimum", xaxis=axes[0], yaxis=axes[1],
-             hovertemplate=f"start (%{{x:.3g}}, %{{y:.3g}})<br>{who}reaches no known minimum "
-                           f"(ends at J = %{{z:.4g}})<extra></extra>"),
-    ]
+    late = np.minimum(b.arrival / _latest(b), 0.999)
+    return dict(type="heatmap", x=b.x, y=b.y, z=_only(b.minimum >= 0, b.minimum + late),
+                colorscale=_basin_scale(count), zmin=0, zmax=count, showscale=False, name="basins",
+                hoverinfo="skip", xaxis=axes[0], yaxis=axes[1])
 
 
 def minima_marks(surface, axes=("x", "y"), legend=True) -> list:
-    """The minima's own stars, numbered when there are few enough to read, with one legend
-    entry per minimum's colour."""
+    """The minima's own stars, numbered when there are few enough to read, with one legend entry
+    per minimum's colour."""
     data = [dict(t, xaxis=axes[0], yaxis=axes[1], showlegend=legend) for t in minima_traces(surface)]
     if len(surface.minima) > NUMBERED_MINIMA:
         return data
     data.append(dict(type="scatter", x=[m.x for m in surface.minima], y=[m.y for m in surface.minima],
-                     mode="markers+text", marker=dict(size=24, opacity=0), text=[str(i + 1) for i in
-                                                                              range(len(surface.minima))],
-                     textposition="top right", textfont=dict(size=18, color="#000000"), showlegend=False,
-                     hoverinfo="skip", xaxis=axes[0], yaxis=axes[1]))
+                     mode="markers+text", marker=dict(size=24, opacity=0), text=[
+                         str(i + 1) for i in range(len(surface.minima))], textposition="top right",
+                     textfont=dict(size=18, color="#000000"), showlegend=False, hoverinfo="skip",
+                     xaxis=axes[0], yaxis=axes[1]))
     if legend:
         data += [_key(f"minimum {i + 1} ({number(m.x)}, {number(m.y)}), {m.kind}", basin_color(i))
                  for i, m in enumerate(surface.minima)]
@@ -253,37 +292,32 @@ def _basin_keys(*shown) -> list:
             _key("no minimum reached", "#ffffff")]
 
 
-def _basin_axes(b, suffix="", domain=None) -> dict:
-    axes = map_axes(b.x[0], b.x[-1], b.y[0], b.y[-1])
-    x, y = axes["xaxis"], axes["yaxis"]
+def _basin_axes(b, suffix: str = "", domain=None) -> dict:
+    """A basin map's axes: the window of starts at equal scale, each cell whole."""
     half_x, half_y = (b.x[1] - b.x[0]) / 2, (b.y[1] - b.y[0]) / 2
-    x.update(range=[b.x[0] - half_x, b.x[-1] + half_x], showgrid=False)
-    y.update(range=[b.y[0] - half_y, b.y[-1] + half_y], showgrid=False, scaleanchor=f"x{suffix}")
+    axes = map_axes(b.x[0] - half_x, b.x[-1] + half_x, b.y[0] - half_y, b.y[-1] + half_y)
+    x, y = axes["xaxis"], axes["yaxis"]
+    x["showgrid"] = y["showgrid"] = False
     if suffix:
-        x["anchor"], y["anchor"] = f"y{suffix}", f"x{suffix}"
+        x["anchor"], y["anchor"], y["scaleanchor"] = f"y{suffix}", f"x{suffix}", f"x{suffix}"
+        y["title"] = None
     if domain:
         x["domain"] = domain
     return {f"xaxis{suffix}": x, f"yaxis{suffix}": y}
 
 
-def _picked_start(b, picked, axes=("x", "y")) -> list:
-    if picked is None:
-        return []
-    x, y = b.start(*picked)
-    return [dict(type="scatter", x=[x], y=[y], mode="markers", name="picked start", marker=PICKED,
-                 xaxis=axes[0], yaxis=axes[1], hoverinfo="skip", showlegend=axes[0] == "x")]
-
-
-def _legend_below() -> dict:
-    return dict(orientation="h", x=0.0, y=-0.14, yanchor="top", xanchor="left")
+def _basin_words(b, name: str = ""):
+    who = f"{name}: " if name else ""
+    return lambda row, column: f"{where(b, row, column)}<br>{who}{describe(b, row, column)}"
 
 
 def basin_map(b, *, picked=None, title=None) -> go.Figure:
     """From which start the optimizer reaches which minimum, and how soon."""
     surface = surfaces.get(b.surface)
-    spec = new_spec(title or _title(b, "which minimum from each start"), margin=dict(b=150),
-                    legend=_legend_below(), **_basin_axes(b))
-    spec["data"] = basin_traces(b) + minima_marks(surface) + _picked_start(b, picked) + _basin_keys(b)
+    spec = new_spec("", margin=dict(t=90, b=BOTTOM), legend=_legend_below(), **_basin_axes(b))
+    spec["layout"]["title"] = dict(text=title) if title else _title(b, "which minimum from each start", True)
+    spec["data"] = ([basin_trace(b), targets(b, _basin_words(b))] + minima_marks(surface) + _picked(b, picked)
+                    + _basin_keys(b))
     return figure_from(spec)
 
 
@@ -292,56 +326,78 @@ def _same_grid(a, b) -> None:
         raise ValueError("the two basin maps must share their surface and their grid of starts")
 
 
-def _label(b) -> str:
-    return OPTIMIZERS[b.optimizer].title
+def _names(a, b) -> tuple:
+    """How the two maps are called: the optimizers, numbered if it is one optimizer twice."""
+    first, second = OPTIMIZERS[a.optimizer].title, OPTIMIZERS[b.optimizer].title
+    return (first, second) if first != second else (f"{first} (1)", f"{second} (2)")
+
+
+def _both_titles(a, b, what: str) -> dict:
+    surface = surfaces.get(a.surface)
+    settings = "; ".join(f"{name}: " + ", ".join(f"{symbol(k)}={number(v)}" for k, v in m.hyper.items())
+                         for name, m in zip(_names(a, b), (a, b)))
+    return dict(text=f"{surface.title}: {what}",
+                subtitle=dict(SUBTITLE, text=f"{a.steps:,} steps; {settings}; {LIBRARIES[a.convention]} convention"))
 
 
 def basin_comparison(a, b, *, picked=None, title=None) -> go.Figure:
-    """Two basin maps of the same grid side by side, with the same colours."""
+    """Two basin maps of the same grid side by side, in the same colours."""
     _same_grid(a, b)
     surface = surfaces.get(a.surface)
-    names = (_label(a), _label(b)) if a.optimizer != b.optimizer else (f"{_label(a)} (1)", f"{_label(b)} (2)")
-    spec = new_spec(title or f"{surface.title}: which minimum from each start ({a.steps:,} steps)",
-                    margin=dict(b=150), legend=_legend_below(),
+    names = _names(a, b)
+    spec = new_spec("", margin=dict(t=110, b=BOTTOM), legend=_legend_below(),
                     **_basin_axes(a, domain=[0.0, 0.47]), **_basin_axes(b, "2", domain=[0.53, 1.0]))
+    spec["layout"]["title"] = dict(text=title) if title else _both_titles(a, b, "which minimum from each start")
     spec["layout"]["annotations"] = [
         dict(text=name, xref=f"x{suffix} domain", yref=f"y{suffix} domain", x=0.5, y=1.0, xanchor="center",
              yanchor="bottom", showarrow=False, font=dict(size=18))
         for name, suffix in zip(names, ("", "2"))]
-    spec["data"] = (basin_traces(a, label=names[0]) + minima_marks(surface) + _picked_start(a, picked)
-                    + basin_traces(b, ("x2", "y2"), names[1]) + minima_marks(surface, ("x2", "y2"), legend=False)
-                    + _picked_start(b, picked, ("x2", "y2")) + _basin_keys(a, b))
+    second = ("x2", "y2")
+    spec["data"] = ([basin_trace(a), targets(a, _basin_words(a, names[0]))] + minima_marks(surface)
+                    + _picked(a, picked) + [basin_trace(b, second), targets(b, _basin_words(b, names[1]), second)]
+                    + minima_marks(surface, second, legend=False) + _picked(b, picked, second, legend=False)
+                    + _basin_keys(a, b))
     return figure_from(spec)
 
 
 def basin_difference(a, b, *, picked=None, title=None) -> go.Figure:
     """The starts from which the two optimizers end in different minima, coloured by where the
-    second one goes (white where it reaches none), grey where they agree."""
+    second one goes instead (white where it reaches none), grey where they agree."""
     _same_grid(a, b)
     surface = surfaces.get(a.surface)
     differ = a.minimum != b.minimum
-    count = len(surface.minima)
-    names = _label(a), _label(b)
-    cells = np.stack([a.minimum + 1, b.minimum + 1], axis=-1).astype(np.float32)
-    spec = new_spec(title or f"{surface.title}: where {names[0]} and {names[1]} end in different minima",
-                    margin=dict(b=150), legend=_legend_below(), **_basin_axes(a))
-    which = f"{names[0]} → minimum %{{customdata[0]:.0f}}<br>{names[1]} → minimum %{{customdata[1]:.0f}}"
+    names = _names(a, b)
+    spec = new_spec("", margin=dict(t=110, b=BOTTOM), legend=_legend_below(), **_basin_axes(a))
+    spec["layout"]["title"] = dict(text=title) if title else dict(
+        text=f"{names[1]} vs {names[0]}: where they differ",
+        subtitle=dict(SUBTITLE, text=f"{surface.title}, {a.steps:,} steps from each start"))
+    instead = dict(basin_trace(b), z=_only(differ & (b.minimum >= 0), b.minimum + 0.3), name="ends elsewhere")
+
+    def words(row, column):
+        return (f"{where(a, row, column)}<br>{names[0]}: {describe(a, row, column)}<br>"
+                f"{names[1]}: {describe(b, row, column)}")
+
     spec["data"] = [
-        dict(type="heatmap", x=a.x, y=a.y, z=_only(~differ, 0.0), colorscale=_flat("#e6e6e6"), showscale=False,
-             hoverongaps=False, name="same minimum", customdata=cells,
-             hovertemplate=f"start (%{{x:.3g}}, %{{y:.3g}})<br>both → minimum %{{customdata[0]:.0f}}"
-                           f"<br>(minimum 0: none)<extra></extra>"),
-        dict(type="heatmap", x=a.x, y=a.y, z=_only(differ & (b.minimum >= 0), b.minimum + 0.5), customdata=cells,
-             colorscale=_basin_scale(count), zmin=0, zmax=count, showscale=False, hoverongaps=False,
-             name="different minimum",
-             hovertemplate=f"start (%{{x:.3g}}, %{{y:.3g}})<br>{which}<br>(minimum 0: none)<extra></extra>"),
-        dict(type="heatmap", x=a.x, y=a.y, z=_only(differ & (b.minimum < 0), 0.0), customdata=cells,
-             colorscale=_flat("#ffffff"), showscale=False, hoverongaps=False, name="second reaches none",
-             hovertemplate=f"start (%{{x:.3g}}, %{{y:.3g}})<br>{which}<br>(minimum 0: none)<extra></extra>"),
-        *minima_marks(surface), *_picked_start(a, picked),
-        _key(f"both end in the same minimum ({np.mean(~differ):.0%} of starts)", "#e6e6e6"),
+        dict(type="heatmap", x=a.x, y=a.y, z=_only(~differ, 0.0), colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]],
+             showscale=False, name="same minimum", hoverinfo="skip"),
+        instead, targets(a, words), *minima_marks(surface), *_picked(a, picked),
+        _key(f"the same minimum ({np.mean(~differ):.0%} of starts)", "#e6e6e6"),
+        _key(f"{names[1]} ends in no minimum", "#ffffff"),
     ]
     return figure_from(spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# The picked cell.
+
+
+def picked_runs(traces, surface, title: str) -> go.Figure:
+    """The runs of a picked cell on the surface, laid out to stand beside a map: the legend below,
+    and no colour bar (the surface's shading is only a backdrop here)."""
+    fig = contour(traces, surface, title=title, resolution=100)
+    fig.update_layout(legend=_legend_below(), margin=dict(r=30, b=BOTTOM))
+    fig.update_traces(showscale=False, selector=dict(type="contour"))
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
