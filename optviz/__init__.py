@@ -17,13 +17,17 @@ _EXPORTS = {
     "OPTIMIZERS": "optviz.optimizers",
     "SURFACES": "surfaces",
 }
+#: Modules reached from the top: ``optviz.maps.stability(...)``.
+_MODULES = {"maps": "optviz.engine.maps"}
 
-__all__ = list(_EXPORTS)
+__all__ = [*_EXPORTS, *_MODULES]
 
 
 def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'optviz' has no attribute {name!r}")
     import importlib
 
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'optviz' has no attribute {name!r}")
     return getattr(importlib.import_module(_EXPORTS[name]), name)
