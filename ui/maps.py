@@ -24,7 +24,8 @@ from optviz.engine import maps
 from optviz.optimizers import HYPERS, LIBRARIES, OPTIMIZERS, resolve
 from optviz.plots import maps as map_plots
 from optviz.presets import PRESETS
-from optviz.scenario import Scenario, to_query as lab_query
+from optviz.scenario import Scenario
+from optviz.scenario import to_query as lab_query
 from ui.common import KEEP, notices, show, stops, traced
 
 KINDS = {"stability": "Stability map", "basins": "Basin map"}

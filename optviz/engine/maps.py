@@ -15,8 +15,8 @@ decades there (``scale="log"``) is spaced logarithmically here.
 ([0.01, 0.038, 0.141, 0.532, 2.0], [[2, 0, 0, 0, 1]])
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

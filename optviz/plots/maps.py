@@ -214,7 +214,7 @@ def stability_strip(m, *, picked=None, title=None) -> go.Figure:
     loss = f"final {excess_name(surface)}"
     spec = new_spec(
         "", margin=dict(t=90, b=BOTTOM),
-        xaxis=dict(x_axis, title=None, anchor="y", showticklabels=False, matches="x2"),
+        xaxis=dict({k: v for k, v in x_axis.items() if k != "title"}, anchor="y", showticklabels=False, matches="x2"),
         yaxis=dict(title=dict(text=f"{loss} (log)"), type="log", domain=[0.32, 1.0],
                    range=[float(np.log10(np.nanmin(shown))) - 0.3, float(np.log10(top)) + 0.3]),
         xaxis2=dict(x_axis, anchor="y2"),
