@@ -151,10 +151,12 @@ def from_query(query: dict) -> tuple[MapView, list[str]]:
             notes.append(f"Unknown convention {convention!r} ignored; here the choices are: {', '.join(conventions)}.")
     elif view.convention not in conventions:
         view = replace(view, convention=conventions[0])
+    given = {which: said.pop(which) for which in ("x", "y") if which in said}
+    axes = {which: _axis_from(view, which, raw, notes) for which, raw in given.items()}
+    view = replace(view, **{k: v for k, v in axes.items() if v != "ignored"})
+    if view.y is not None and view.y[0] == view.x[0] and "y" in given:
+        notes.append(f"y={given['y']!r} ignored: both axes would be {view.x[0]}.")
     view = _fit_axes(view)
-    for which in ("x", "y"):
-        if which in said:
-            view = _axis_from(view, which, said.pop(which), notes)
     if "size" in said:
         raw = said.pop("size")
         size = _clamped(raw, "size", min(SIZES), max(SIZES), notes, integer=True)
@@ -231,25 +233,22 @@ def _fit_axes(view: MapView) -> MapView:
     return replace(view, x=x, y=y)
 
 
-def _axis_from(view: MapView, which: str, raw: str, notes: list) -> MapView:
+def _axis_from(view: MapView, which: str, raw: str, notes: list):
+    """The axis ``name:low:high`` of a link (None for no y axis), or "ignored" with a notice."""
     if which == "y" and raw == NONE:
-        return replace(view, y=None)
+        return None
     parts = raw.split(":")
     takes = _takes(view)
     if len(parts) != 3 or parts[0] not in takes:
         notes.append(f"{which}={raw!r} ignored: an axis is name:low:high, with a name {view.optimizer} takes "
                      f"({', '.join(takes)}).")
-        return view
+        return "ignored"
     name = parts[0]
-    other = view.y if which == "x" else view.x
-    if other is not None and other[0] == name:
-        notes.append(f"{which}={raw!r} ignored: both axes would be {name}.")
-        return view
     low, high = (_clamped(part, f"{which} axis's {name}", *default_range(name)[1:], notes) for part in parts[1:])
     if low is None or high is None or not low < high:
         notes.append(f"{which}={raw!r} ignored: its range must go from low to high.")
-        return view
-    return replace(view, **{which: (name, low, high)})
+        return "ignored"
+    return name, low, high
 
 
 def _start_from(view: MapView, raw: str, notes: list) -> MapView:
