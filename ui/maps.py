@@ -586,7 +586,7 @@ def _basins_view(view: MapView, found) -> None:
     picked = lambda x, y: found[0].cell(x, y)  # noqa: E731
     csv = lambda: "".join(map_plots.map_csv(b) for b in found)  # noqa: E731 (made only when downloaded)
     if len(found) == 2:
-        show(map_plots.basin_comparison(*found, picked=cell), "maps-basins", csv=csv, height=560,
+        show(map_plots.basin_comparison(*found, picked=cell), "maps-basins", csv=csv, height=680,
              on_select=lambda: _pick("maps-basins", picked))
     for holds, note in article_notes(found):
         (st.info if holds else st.warning)(note, icon=":material/photo_library:")

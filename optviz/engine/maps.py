@@ -310,7 +310,7 @@ def _arrivals(surface, optimizer, starts, steps, convention, hyper, per_run, min
     arrived = np.flatnonzero(minimum >= 0)
     minima = np.array([(m.x, m.y) for m in surface.minima])
     limit = tolerance(surface)
-    pending, horizon = arrived, min(steps, FIRST_HORIZON)
+    pending, searched, horizon = arrived, 0, min(steps, FIRST_HORIZON)
     while pending.size:
         late = []
         for lo, hi in _pieces(len(pending), PIECE_POSITIONS // (horizon + 1)):
@@ -318,19 +318,39 @@ def _arrivals(surface, optimizer, starts, steps, convention, hyper, per_run, min
             piece = {k: (v[runs] if k in per_run else v) for k, v in hyper.items()}
             batch = trace_batch(surface.name, optimizer, starts[runs], horizon, convention, record=True, **piece)
             path = np.moveaxis(batch.paths, 0, 2)  # (horizon + 1, 2, runs): the kernel's layout, rows contiguous
-            target = minima[minimum[runs]].T
-            near = np.hypot(path[:, 0] - target[0], path[:, 1] - target[1]) <= limit
-            first = np.argmax(near, axis=0)
-            found = near[first, np.arange(len(runs))]
-            arrival[runs[found]] = first[found]
-            late.append(runs[~found])
+            first = _first_within(path[searched:], minima[minimum[runs]].T, limit)  # not there before
+            arrival[runs] = np.where(first >= 0, searched + first, -1)
+            late.append(runs[first < 0])
             if progress:
                 progress(np.mean(arrival[arrived] >= 0), f"Finding when {len(arrived):,} runs reached a minimum")
         pending = np.concatenate(late)
         if horizon == steps:  # every run ends within the tolerance, so none is still pending
             break
-        horizon = min(steps, horizon * HORIZON_GROWTH)
+        searched, horizon = horizon + 1, min(steps, horizon * HORIZON_GROWTH)
     return arrival
+
+
+def _first_within(path: np.ndarray, target: np.ndarray, limit: float) -> np.ndarray:
+    """For each run, a column of ``path`` (steps + 1, 2, runs), the first step at which
+    ``np.hypot(x − x*, y − y*) <= limit`` for its ``target`` (2, runs), or -1.
+
+    hypot costs ten times what a squared distance does, so the squared distance finds the first
+    step that might be that close (its round-off allowed for), and hypot checks that step; only a
+    run whose first candidate lies within round-off of the limit, and fails, is searched further."""
+    squared = path[:, 0] - target[0]
+    squared *= squared
+    dy = path[:, 1] - target[1]
+    squared += dy * dy
+    with np.errstate(invalid="ignore"):
+        maybe = squared <= limit * limit * (1 + 1e-9)
+    first = np.where(maybe.any(axis=0), np.argmax(maybe, axis=0), -1)
+    runs = np.flatnonzero(first >= 0)
+    steps = first[runs]
+    close = np.hypot(path[steps, 0, runs] - target[0, runs], path[steps, 1, runs] - target[1, runs]) <= limit
+    for k, t in zip(runs[~close], steps[~close]):
+        near = np.hypot(path[t:, 0, k] - target[0, k], path[t:, 1, k] - target[1, k]) <= limit
+        first[k] = t + np.argmax(near) if near.any() else -1
+    return first
 
 
 def _shaped(runs: dict, rows: int, columns: int) -> dict:

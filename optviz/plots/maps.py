@@ -26,8 +26,8 @@ from optviz.plots.curves import HEADROOM, _positive
 from optviz.plots.surface import contour, excess_name, lowest, map_axes, minima_traces
 from optviz.plots.theme import figure_from, new_spec, number, symbol
 
-#: Reached a minimum: dark when it got there at once, pale when it took the longest of the map.
-REACHED_COLORS = [[0.0, "#08306b"], [0.5, "#2f7fbf"], [1.0, "#c6dbef"]]
+#: Reached a minimum: dark when it got there at once, through mid-blue, to pale when it took the longest of the map.
+REACHED_COLORS = ("#08306b", "#2f7fbf", "#c6dbef")
 DIVERGED_COLOR = "#D55E00"
 NEITHER_COLOR = "#c8c8c8"
 #: One hue per minimum of a basin map (Paul Tol's bright scheme, without its grey), reused in turn.
@@ -87,36 +87,49 @@ def _legend_below() -> dict:
     return dict(orientation="h", x=0.0, xanchor="left", y=0.0, yanchor="bottom", yref="container")
 
 
-def _colorbar(title: str) -> dict:
-    """A slim vertical bar right of the plot: the legend keeps the space below."""
-    return dict(thickness=12, len=0.6, x=1.01, xanchor="left", y=0.0, yanchor="bottom",
-                title=dict(text=title, side="right", font=dict(size=15)), tickfont=dict(size=13))
-
-
 # ---------------------------------------------------------------------------------------------
 # What a cell did, in words: the hover text, and the page's description of a picked run.
 
 
+def describer(m):
+    """``(row, column) -> what that cell's run did``, in one line of plain text (the texts that many
+    cells share are made once: a map's hover names 2,500 of them)."""
+    minima = [f"reached the {minimum.kind} minimum ({number(minimum.x)}, {number(minimum.y)}) at step "
+              for minimum in surfaces.get(m.surface).minima]
+    outcome, minimum, arrival, diverged, loss = (a.tolist() for a in (m.outcome, m.minimum, m.arrival, m.diverged_at,
+                                                                      m.final_loss))
+
+    def said(row: int, column: int) -> str:
+        if outcome[row][column] == maps.REACHED:
+            return f"{minima[minimum[row][column]]}{arrival[row][column]}"
+        if diverged[row][column] >= 0:
+            return f"diverged: it overflowed at step {diverged[row][column]}"
+        if outcome[row][column] == maps.DIVERGED:
+            return f"diverged: its loss ended at {number(loss[row][column])}, above its start's"
+        return f"reached no known minimum in {m.steps:,} steps (it ends at J = {number(loss[row][column])})"
+
+    return said
+
+
+def namer(m):
+    """``(row, column) -> the cell's own values``: its settings on a stability map ("α=0.01,
+    β=0.9"), its start on a basin map."""
+    if isinstance(m, maps.StabilityMap):
+        xs = [f"{symbol(m.x_name)}={number(v)}" for v in m.x]
+        ys = [""] if m.y_name is None else [f", {symbol(m.y_name)}={number(v)}" for v in m.y]
+        return lambda row, column: xs[column] + ys[row]
+    xs, ys = [number(v) for v in m.x], [number(v) for v in m.y]
+    return lambda row, column: f"start ({xs[column]}, {ys[row]})"
+
+
 def describe(m, row: int, column: int) -> str:
-    """What the run of one cell did, in one line of plain text."""
-    cell = row, column
-    if m.outcome[cell] == maps.REACHED:
-        minimum = surfaces.get(m.surface).minima[m.minimum[cell]]
-        return (f"reached the {minimum.kind} minimum ({number(minimum.x)}, {number(minimum.y)}) at step "
-                f"{m.arrival[cell]}")
-    if m.diverged_at[cell] >= 0:
-        return f"diverged: it overflowed at step {m.diverged_at[cell]}"
-    if m.outcome[cell] == maps.DIVERGED:
-        return f"diverged: its loss ended at {number(m.final_loss[cell])}, above its start's"
-    return f"reached no known minimum in {m.steps:,} steps (it ends at J = {number(m.final_loss[cell])})"
+    """What one cell's run did (see :func:`describer`)."""
+    return describer(m)(row, column)
 
 
 def where(m, row: int, column: int) -> str:
-    """The cell's own values: its settings on a stability map, its start on a basin map."""
-    if isinstance(m, maps.StabilityMap):
-        names = [m.x_name] + ([m.y_name] if m.y_name else [])
-        return ", ".join(f"{symbol(n)}={number(m.settings(row, column)[n])}" for n in names)
-    return f"start ({number(m.x[column])}, {number(m.y[row])})"
+    """One cell's own values (see :func:`namer`)."""
+    return namer(m)(row, column)
 
 
 def _spread(count: int) -> np.ndarray:
@@ -130,8 +143,8 @@ def targets(m, words, axes=("x", "y")) -> dict:
     rows, columns = rows.ravel(), columns.ravel()
     y = np.zeros(len(rows)) if m.y is None else m.y[rows]
     return dict(type="scatter", x=m.x[columns], y=y, mode="text", text="", name="cells", showlegend=False,
-                hovertext=[words(r, c) for r, c in zip(rows, columns)], hoverinfo="text", xaxis=axes[0],
-                yaxis=axes[1])
+                hovertext=[words(r, c) for r, c in zip(rows.tolist(), columns.tolist())], hoverinfo="text",
+                xaxis=axes[0], yaxis=axes[1])
 
 
 def _picked(m, picked, axes=("x", "y"), legend=True) -> list:
@@ -155,19 +168,30 @@ def _axis(name: str, values) -> dict:
                 autorange=False, showgrid=False)
 
 
-def outcome_traces(m, axes=("x", "y")) -> list:
-    """The colours of a stability map: one heatmap of the runs that reached a minimum (shaded by
-    when), one of those that diverged or did neither."""
-    y = [0.0] if m.y is None else m.y
-    others = np.where(m.outcome == maps.DIVERGED, 0.0, np.where(m.outcome == maps.NEITHER, 1.0, np.nan))
-    return [
-        dict(type="heatmap", x=m.x, y=y, z=_only(m.outcome == maps.REACHED, m.arrival), colorscale=REACHED_COLORS,
-             zmin=0, zmax=_latest(m), colorbar=_colorbar("step it reached a minimum"), name="reached a minimum",
-             hoverinfo="skip", xaxis=axes[0], yaxis=axes[1]),
-        dict(type="heatmap", x=m.x, y=y, z=others.astype(np.float32), zmin=0, zmax=1, showscale=False,
-             colorscale=[[0.0, DIVERGED_COLOR], [0.5, DIVERGED_COLOR], [0.5, NEITHER_COLOR], [1.0, NEITHER_COLOR]],
-             name="diverged or neither", hoverinfo="skip", xaxis=axes[0], yaxis=axes[1]),
-    ]
+def _nice_steps(latest: int) -> list:
+    """Up to five round step counts from 0 to ``latest``, for a colour bar's ticks."""
+    spacing = 10 ** np.floor(np.log10(max(latest, 1) / 4))
+    spacing *= next(m for m in (1, 2, 5, 10) if latest / (m * spacing) <= 5)
+    return [int(v) for v in np.arange(0, latest + 1, spacing)]
+
+
+def outcome_trace(m, axes=("x", "y"), colorbar=None) -> dict:
+    """The colours of a stability map as one heatmap: z in [0, 1) for a run that reached a minimum
+    (its arrival over the map's latest), 1.5 diverged, 2.5 neither. Its colour bar is the key of
+    all three: the arrival steps, then a block for each other outcome."""
+    latest = _latest(m)
+    z = np.where(m.outcome == maps.REACHED, np.minimum(m.arrival / latest, 0.999),
+                 np.where(m.outcome == maps.DIVERGED, 1.5, 2.5))
+    scale = [[0.0, REACHED_COLORS[0]], [0.5 / 3, REACHED_COLORS[1]], [0.999 / 3, REACHED_COLORS[2]],
+             [1 / 3, DIVERGED_COLOR], [2 / 3, DIVERGED_COLOR], [2 / 3, NEITHER_COLOR], [1.0, NEITHER_COLOR]]
+    ticks = _nice_steps(latest)
+    bar = dict(thickness=14, len=0.75, x=1.01, xanchor="left", y=0.0, yanchor="bottom", tickfont=dict(size=13),
+               title=dict(text="step it reached<br>a minimum", side="top", font=dict(size=14)),
+               tickvals=[v / latest for v in ticks] + [1.5, 2.5], ticktext=[str(v) for v in ticks] + [
+                   "diverged", "neither"])
+    bar.update(colorbar or {})
+    return dict(type="heatmap", x=m.x, y=[0.0] if m.y is None else m.y, z=z.astype(np.float32), zmin=0, zmax=3,
+                colorscale=scale, colorbar=bar, name="outcome", hoverinfo="skip", xaxis=axes[0], yaxis=axes[1])
 
 
 def theory_traces(m, axes=("x", "y")) -> list:
@@ -183,8 +207,10 @@ def theory_traces(m, axes=("x", "y")) -> list:
                  line=THEORY_LINE, hoverinfo="skip", xaxis=axes[0], yaxis=axes[1])]
 
 
-def _words(m):
-    return lambda row, column: f"{where(m, row, column)}<br>{describe(m, row, column)}"
+def _words(m, who: str = ""):
+    """The hover text of a map's cells: their values, then what (``who``) did there."""
+    name, said = namer(m), describer(m)
+    return lambda row, column: f"{name(row, column)}<br>{who}{said(row, column)}"
 
 
 def stability_map(m, *, picked=None, title=None) -> go.Figure:
@@ -193,11 +219,10 @@ def stability_map(m, *, picked=None, title=None) -> go.Figure:
     strip under its final-loss curve (:func:`stability_strip`)."""
     if m.y_name is None:
         return stability_strip(m, picked=picked, title=title)
-    spec = new_spec("", margin=dict(t=90, b=BOTTOM), xaxis=_axis(m.x_name, m.x), yaxis=_axis(m.y_name, m.y),
+    spec = new_spec("", margin=dict(t=90, b=130), xaxis=_axis(m.x_name, m.x), yaxis=_axis(m.y_name, m.y),
                     legend=_legend_below())
     spec["layout"]["title"] = dict(text=title) if title else _title(m, "where it converges")
-    spec["data"] = (outcome_traces(m) + theory_traces(m) + [targets(m, _words(m))] + _picked(m, picked)
-                    + [_key("diverged", DIVERGED_COLOR), _key("neither", NEITHER_COLOR)])
+    spec["data"] = [outcome_trace(m), *theory_traces(m), targets(m, _words(m)), *_picked(m, picked)]
     return figure_from(spec)
 
 
@@ -209,11 +234,11 @@ def stability_strip(m, *, picked=None, title=None) -> go.Figure:
     floor = lowest(surface)
     shown = _positive(m.final_loss[0] - floor, floor)
     top = min(np.nanmax(shown), max(m.start_loss - floor, np.nanmin(shown)) * HEADROOM)
-    colors = np.array([REACHED_COLORS[1][1], DIVERGED_COLOR, NEITHER_COLOR])[m.outcome[0]]
+    colors = np.array([REACHED_COLORS[1], DIVERGED_COLOR, NEITHER_COLOR])[m.outcome[0]]
     x_axis = _axis(m.x_name, m.x)
     loss = f"final {excess_name(surface)}"
     spec = new_spec(
-        "", margin=dict(t=90, b=BOTTOM),
+        "", margin=dict(t=90, b=130),
         xaxis=dict({k: v for k, v in x_axis.items() if k != "title"}, anchor="y", showticklabels=False, matches="x2"),
         yaxis=dict(title=dict(text=f"{loss} (log)"), type="log", domain=[0.32, 1.0],
                    range=[float(np.log10(np.nanmin(shown))) - 0.3, float(np.log10(top)) + 0.3]),
@@ -222,14 +247,12 @@ def stability_strip(m, *, picked=None, title=None) -> go.Figure:
         legend=_legend_below(),
     )
     spec["layout"]["title"] = dict(text=title) if title else _title(m, "where it converges")
-    heatmaps = outcome_traces(m, axes=("x2", "y2"))
-    heatmaps[0]["colorbar"].update(len=1.0, title=dict(text="step it reached a minimum", side="right"))
     spec["data"] = [
         dict(type="scatter", x=m.x, y=shown, mode="lines+markers", name="final loss", xaxis="x", yaxis="y",
              line=dict(color="#555555", width=2), marker=dict(size=7, color=colors.tolist()),
              hovertemplate=f"{symbol(m.x_name)}=%{{x:.4g}}<br>{loss} = %{{y:.4g}}<extra></extra>"),
-        *heatmaps, *theory_traces(m, axes=("x2", "y2")), targets(m, _words(m), axes=("x2", "y2")),
-        *_picked(m, picked, axes=("x2", "y2")), _key("diverged", DIVERGED_COLOR), _key("neither", NEITHER_COLOR),
+        outcome_trace(m, ("x2", "y2"), colorbar=dict(len=1.0)), *theory_traces(m, axes=("x2", "y2")),
+        targets(m, _words(m), axes=("x2", "y2")), *_picked(m, picked, axes=("x2", "y2")),
     ]
     return figure_from(spec)
 
@@ -306,17 +329,12 @@ def _basin_axes(b, suffix: str = "", domain=None) -> dict:
     return {f"xaxis{suffix}": x, f"yaxis{suffix}": y}
 
 
-def _basin_words(b, name: str = ""):
-    who = f"{name}: " if name else ""
-    return lambda row, column: f"{where(b, row, column)}<br>{who}{describe(b, row, column)}"
-
-
 def basin_map(b, *, picked=None, title=None) -> go.Figure:
     """From which start the optimizer reaches which minimum, and how soon."""
     surface = surfaces.get(b.surface)
     spec = new_spec("", margin=dict(t=90, b=BOTTOM), legend=_legend_below(), **_basin_axes(b))
     spec["layout"]["title"] = dict(text=title) if title else _title(b, "which minimum from each start", True)
-    spec["data"] = ([basin_trace(b), targets(b, _basin_words(b))] + minima_marks(surface) + _picked(b, picked)
+    spec["data"] = ([basin_trace(b), targets(b, _words(b))] + minima_marks(surface) + _picked(b, picked)
                     + _basin_keys(b))
     return figure_from(spec)
 
@@ -353,8 +371,8 @@ def basin_comparison(a, b, *, picked=None, title=None) -> go.Figure:
              yanchor="bottom", showarrow=False, font=dict(size=18))
         for name, suffix in zip(names, ("", "2"))]
     second = ("x2", "y2")
-    spec["data"] = ([basin_trace(a), targets(a, _basin_words(a, names[0]))] + minima_marks(surface)
-                    + _picked(a, picked) + [basin_trace(b, second), targets(b, _basin_words(b, names[1]), second)]
+    spec["data"] = ([basin_trace(a), targets(a, _words(a, f"{names[0]}: "))] + minima_marks(surface)
+                    + _picked(a, picked) + [basin_trace(b, second), targets(b, _words(b, f"{names[1]}: "), second)]
                     + minima_marks(surface, second, legend=False) + _picked(b, picked, second, legend=False)
                     + _basin_keys(a, b))
     return figure_from(spec)
@@ -373,9 +391,10 @@ def basin_difference(a, b, *, picked=None, title=None) -> go.Figure:
         subtitle=dict(SUBTITLE, text=f"{surface.title}, {a.steps:,} steps from each start"))
     instead = dict(basin_trace(b), z=_only(differ & (b.minimum >= 0), b.minimum + 0.3), name="ends elsewhere")
 
+    name, first, second = namer(a), describer(a), describer(b)
+
     def words(row, column):
-        return (f"{where(a, row, column)}<br>{names[0]}: {describe(a, row, column)}<br>"
-                f"{names[1]}: {describe(b, row, column)}")
+        return f"{name(row, column)}<br>{names[0]}: {first(row, column)}<br>{names[1]}: {second(row, column)}"
 
     spec["data"] = [
         dict(type="heatmap", x=a.x, y=a.y, z=_only(~differ, 0.0), colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]],

@@ -60,13 +60,14 @@ def test_every_map_figure_is_what_plotly_validation_makes_of_it(figures):
 
 def test_the_colours_are_where_the_runs_say(ravine, figures):
     figure = spec(figures["stability"])
-    reached = decode(_named(figure, "reached a minimum")["z"])
-    np.testing.assert_array_equal(np.isnan(reached), ravine.outcome != maps.REACHED)
-    np.testing.assert_array_equal(reached[ravine.outcome == maps.REACHED], ravine.arrival[ravine.outcome == maps.REACHED])
-    others = decode(_named(figure, "diverged or neither")["z"])
-    np.testing.assert_array_equal(others[ravine.outcome == maps.DIVERGED], 0.0)
-    np.testing.assert_array_equal(others[ravine.outcome == maps.NEITHER], 1.0)
-    assert np.isnan(others[ravine.outcome == maps.REACHED]).all()
+    z = decode(_named(figure, "outcome")["z"])
+    reached = ravine.outcome == maps.REACHED
+    np.testing.assert_array_equal(z[ravine.outcome == maps.DIVERGED], 1.5)
+    np.testing.assert_array_equal(z[ravine.outcome == maps.NEITHER], 2.5)
+    assert (z[reached] >= 0).all() and (z[reached] < 1).all()
+    assert np.argmax(z[reached]) == np.argmax(ravine.arrival[reached]), "the latest arrival is the palest"
+    bar = _named(figure, "outcome")["colorbar"]
+    assert bar["ticktext"][-2:] == ["diverged", "neither"] and bar["ticktext"][0] == "0"
     assert figure["layout"]["xaxis"]["type"] == "log" and figure["layout"]["yaxis"]["type"] == "linear"
     assert figure["layout"]["xaxis"]["title"]["text"] == "α (learning rate)"
 
@@ -87,7 +88,7 @@ def test_a_large_map_sends_at_most_a_grid_of_targets_and_a_bounded_figure():
                        steps=50)
     fig = map_plots.stability_map(m)
     assert len(_named(spec(fig), "cells")["hovertext"]) == map_plots.TARGETS ** 2
-    assert len(fig.to_json()) < 2_000_000  # two float32 heatmaps and the targets
+    assert len(fig.to_json()) < 1_000_000  # a float32 heatmap and the targets
 
 
 def test_the_theory_line_is_drawn_where_theory_applies(ravine, strip):
@@ -104,7 +105,7 @@ def test_a_strip_has_its_final_loss_above_on_the_same_axis(strip, figures):
     loss = _named(figure, "final loss")
     np.testing.assert_array_equal(decode(loss["x"]), strip.x)
     assert (loss["xaxis"], loss["yaxis"]) == ("x", "y") and figure["layout"]["xaxis"]["matches"] == "x2"
-    assert _named(figure, "reached a minimum")["yaxis"] == "y2"
+    assert _named(figure, "outcome")["yaxis"] == "y2"
     top = figure["layout"]["yaxis"]["range"][1]
     assert top < np.log10(strip.start_loss * plots.HEADROOM) + 1, "a blow-up leaves through the top"
 
