@@ -22,7 +22,7 @@ def article_figures():
 pages = [
     lab_page,
     st.Page(article_figures, title="The article's figures", icon=":material/photo_library:", url_path="gallery"),
-    st.Page(maps.page, title="Maps", icon=":material/grid_on:", url_path="maps"),
     st.Page(race.page, title="Training race", icon=":material/sprint:", url_path="race"),
+    st.Page(maps.page, title="Maps", icon=":material/grid_on:", url_path="maps"),
 ]
 st.navigation(pages, position="hidden" if presenting(st.query_params.get("present")) else "sidebar").run()
