@@ -12,7 +12,10 @@ ranges and checks come from the registry's table of hyper-parameters (``optviz.o
 """
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from functools import partial
 from urllib.parse import urlencode
 
 import numpy as np
@@ -36,6 +39,8 @@ MAX_STEPS = 5000
 MAX_WORK = 200_000_000
 #: Maps with more work than this show a progress bar while they run.
 PROGRESS_WORK = 40_000_000
+#: Maps kept on the server for the next rerun or the next student (a 200 × 200 map is about 2 MB).
+RECENT_MAPS = 16
 NONE = "none"  # the y axis of a 1 × N strip, and "no second optimizer" on a basin map
 
 
@@ -507,32 +512,51 @@ def _controls() -> None:
                                                    "from which starts does Momentum reach the deeper one?")
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _stability(surface, optimizer, x, y, size, steps, convention, start, settings, _progress=None):
-    return maps.stability(surface, optimizer, x=x, y=y, size=size, steps=steps, convention=convention, start=start,
-                          progress=_progress, **dict(settings))
+class _Recent:
+    """The maps computed last on this server, shared by every session: a class moving a slider
+    back and forth asks for the same few maps. (Not ``st.cache_data``: it would replay the progress
+    bar, which lives outside the cached call.)"""
+
+    def __init__(self, size: int):
+        self.size, self.maps, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple, compute):
+        with self.lock:
+            if key in self.maps:
+                self.maps.move_to_end(key)
+                return self.maps[key]
+        found = compute()
+        with self.lock:
+            self.maps[key] = found
+            while len(self.maps) > self.size:
+                self.maps.popitem(last=False)
+        return found
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _basins(surface, optimizer, size, steps, convention, settings, _progress=None):
-    return maps.basins(surface, optimizer, size=size, steps=steps, convention=convention, progress=_progress,
-                       **dict(settings))
+@st.cache_resource(show_spinner=False)
+def _recent() -> _Recent:
+    return _Recent(RECENT_MAPS)
 
 
 def _computed(view: MapView) -> list:
-    """The view's maps, with a progress bar while a large one runs."""
+    """The view's maps, remembered, with a progress bar while a large one runs."""
     bar = st.empty() if view.work > PROGRESS_WORK else None
 
     def progress(fraction, text):
         bar.progress(min(1.0, fraction), text=text)
 
-    report = progress if bar else None
-    try:
+    def one(optimizer):
+        common = dict(size=view.size, steps=view.steps, convention=view.convention, **view.settings(optimizer))
         if view.kind == "stability":
-            return [_stability(view.surface, view.optimizer, view.x, view.y, view.size, view.steps, view.convention,
-                               tuple(view.start_point), tuple(view.settings(view.optimizer).items()), report)]
-        return [_basins(view.surface, optimizer, view.size, view.steps, view.convention,
-                        tuple(view.settings(optimizer).items()), report) for optimizer in view.optimizers]
+            call = partial(maps.stability, view.surface, optimizer, x=view.x, y=view.y,
+                           start=tuple(view.start_point), **common)
+        else:
+            call = partial(maps.basins, view.surface, optimizer, **common)
+        key = (call.func.__name__, call.args, tuple(call.keywords.items()))  # the call is its own key
+        return _recent().get(key, partial(call, progress=progress if bar else None))
+
+    try:
+        return [one(optimizer) for optimizer in view.optimizers]
     finally:
         if bar:
             bar.empty()

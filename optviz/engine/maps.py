@@ -3,8 +3,9 @@
 A *stability map* runs one optimizer from one start with each cell of a grid over one or two of its
 hyper-parameters (α × β₁, say); a *basin map* runs it with one setting from each cell of a grid of
 starts, and colours each start by the minimum it reaches. Either is one batch of the engine
-(:func:`~optviz.engine.trajectory.trace_batch`, final points only), cut into pieces only to report
-progress, so a 200 × 200 map costs what 40,000 runs cost in the compiled loop.
+(:func:`~optviz.engine.trajectory.trace_batch`, final points only; cut into pieces on a large map,
+to report progress), so a 200 × 200 map costs what 40,000 runs cost in the compiled loop, and then
+the runs that reached a minimum are run again, recorded, to find when they got there.
 
 Every optimizer of the registry and any of its hyper-parameters can be an axis: the axis's range is
 checked against the parameter's own (``optviz.optimizers.HYPERS``), and a parameter that moves by
@@ -22,8 +23,8 @@ import numpy as np
 
 import surfaces
 from optviz.engine.evaluate import evaluate
-from optviz.engine.trajectory import MAX_WORK, trace_batch
-from optviz.optimizers import HYPERS, check_convention, get
+from optviz.engine.trajectory import MAX_WORK, _check_steps, trace_batch
+from optviz.optimizers import HYPERS, check_convention, get, resolve
 
 #: What a cell's run did: came within the tolerance of a known minimum (by its last step); overflowed,
 #: or ended with a higher loss than it started with; or neither (still travelling, or stuck).
@@ -151,10 +152,8 @@ def stability(surface, optimizer, x, y=None, size=(200, 200), steps=500, convent
     if ys is not None:
         grid[names[1]] = np.repeat(ys, columns)
     starts = np.tile(np.array(start, dtype=np.float64), (rows * columns, 1))
-    shared = dict(hyper)
-    runs = _run(chosen, optimizer, starts, steps, convention, {**shared, **grid}, progress)
-    fixed = {k: v for k, v in runs.pop("hyper").items() if k not in names}
-    return StabilityMap(chosen.name, optimizer, convention, fixed, steps, tolerance(chosen), xs, ys,
+    runs = _run(chosen, optimizer, starts, steps, convention, {**hyper, **grid}, progress)
+    return StabilityMap(chosen.name, optimizer, convention, runs.pop("hyper"), steps, tolerance(chosen), xs, ys,
                         **_shaped(runs, rows, columns), x_name=names[0], y_name=None if y is None else names[1],
                         start=start)
 
@@ -170,7 +169,7 @@ def basins(surface, optimizer, size=(200, 200), steps=500, window=None, conventi
     (x0, x1), (y0, y1) = _window(chosen if window is None else window)
     xs, ys = np.linspace(x0, x1, columns), np.linspace(y0, y1, rows)
     starts = np.stack([np.tile(xs, rows), np.repeat(ys, columns)], axis=1)
-    runs = _run(chosen, optimizer, starts, steps, convention, dict(hyper), progress)
+    runs = _run(chosen, optimizer, starts, steps, convention, hyper, progress)
     return BasinMap(chosen.name, optimizer, convention, runs.pop("hyper"), steps, tolerance(chosen), xs, ys,
                     **_shaped(runs, rows, columns))
 
@@ -253,18 +252,18 @@ def _nearest(values: np.ndarray, value: float, log: bool) -> int:
 
 
 def _run(surface, optimizer, starts, steps, convention, hyper, progress) -> dict:
-    """Every run's end, the minimum it reached and when: flat arrays, one entry per run."""
-    count = len(starts)
-    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and count * steps > MAX_WORK:
+    """Every run's end, the minimum it reached and when: flat arrays, one entry per run, and the
+    hyper-parameters every run shares (``hyper`` holds those, and a (runs,) array for each axis)."""
+    count, steps = len(starts), _check_steps(steps)
+    if count * steps > MAX_WORK:
         raise ValueError(f"{count:,} cells × {steps:,} steps is more than the {MAX_WORK:,} run-steps a map may take")
     per_run = {k for k, v in hyper.items() if np.ndim(v) > 0}
+    shared = {k: v for k, v in resolve(optimizer, convention, **hyper).items() if k not in per_run}
     final, final_loss, diverged = np.empty((count, 2)), np.empty(count), np.empty(count, dtype=np.int64)
-    resolved = None
-    for lo, hi in _pieces(count, max(1, PIECE_WORK // max(1, steps))):
+    for lo, hi in _pieces(count, PIECE_WORK // max(1, steps)):
         piece = {k: (v[lo:hi] if k in per_run else v) for k, v in hyper.items()}
         batch = trace_batch(surface.name, optimizer, starts[lo:hi], steps, convention, record=False, **piece)
         final[lo:hi], final_loss[lo:hi], diverged[lo:hi] = batch.final, batch.final_loss, batch.diverged_at
-        resolved = resolved or {k: v for k, v in batch.hyper.items() if k not in per_run}
         if progress:
             progress(hi / count, f"Running {count:,} runs of {steps:,} steps")
     minimum = _reached(surface, final)
@@ -274,7 +273,7 @@ def _run(surface, optimizer, starts, steps, convention, hyper, progress) -> dict
     outcome[final_loss > start_loss] = DIVERGED
     outcome[minimum >= 0] = REACHED
     outcome[diverged >= 0] = DIVERGED
-    return dict(hyper=resolved, final=final, final_loss=final_loss, diverged_at=diverged, minimum=minimum,
+    return dict(hyper=shared, final=final, final_loss=final_loss, diverged_at=diverged, minimum=minimum,
                 arrival=arrival, outcome=outcome)
 
 

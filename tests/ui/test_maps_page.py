@@ -127,3 +127,23 @@ def test_too_much_work_is_refused_on_the_page():
     at.slider(key="maps.steps").set_value(5000).run()
     assert not at.exception
     assert "the page allows 200,000,000" in texts(at.error) and not at.get("plotly_chart")
+
+
+def test_a_map_with_a_progress_bar_is_remembered_for_the_next_run(monkeypatch):
+    monkeypatch.setattr(page, "PROGRESS_WORK", 0)  # every map shows its progress
+    calls = []
+    stability = page.maps.stability
+    monkeypatch.setattr(page.maps, "stability", lambda *a, **k: calls.append(k["progress"]) or stability(*a, **k))
+    at = opened({"size": "50", "steps": "123"})
+    at.run()
+    assert not at.exception, at.exception
+    assert len(calls) == 1 and callable(calls[0]), "computed once, with a progress bar, then remembered"
+    assert len(figures(at)) == 1
+
+
+def test_the_server_keeps_only_the_latest_maps():
+    recent = page._Recent(2)
+    for key in "abcb":
+        recent.get(key, lambda key=key: key.upper())
+    assert list(recent.maps) == ["c", "b"]
+    assert recent.get("c", lambda: "recomputed") == "C"
