@@ -562,19 +562,18 @@ def _computed(view: MapView) -> list:
             bar.empty()
 
 
-def _pick(key: str, found) -> None:
+def _pick(key: str, m) -> None:
     """A click on a map picks the cell under it (the chart's selection, read in its callback)."""
     points = st.session_state[key].selection.points
-    if points and found:
-        point = points[0]
-        st.session_state[_key("cell")] = found(point["x"], point.get("y"))
+    if points:
+        st.session_state[_key("cell")] = map_plots.cell_at(m, points[0]["x"], points[0]["y"])
 
 
 def _stability_view(view: MapView, m) -> None:
     """The map across the page; below it the picked run on the surface, and where theory's line
     comes from."""
     show(map_plots.stability_map(m, picked=view.cell), "maps-stability", csv=lambda: map_plots.map_csv(m),
-         height=560, on_select=lambda: _pick("maps-stability", lambda x, y: m.cell(x, y if m.y_name else None)))
+         height=560, on_select=lambda: _pick("maps-stability", m))
     left, right = st.columns(2, gap="medium")
     with right:
         found = maps.theory(m)
@@ -607,21 +606,20 @@ def _basins_view(view: MapView, found) -> None:
     """One map beside the picked start's runs; or two maps across the page, then where they differ
     beside the picked start's runs."""
     cell = view.cell
-    picked = lambda x, y: found[0].cell(x, y)  # noqa: E731
     csv = lambda: "".join(map_plots.map_csv(b) for b in found)  # noqa: E731 (made only when downloaded)
     if len(found) == 2:
         show(map_plots.basin_comparison(*found, picked=cell), "maps-basins", csv=csv, height=680,
-             on_select=lambda: _pick("maps-basins", picked))
+             on_select=lambda: _pick("maps-basins", found[0]))
     for holds, note in article_notes(found):
         (st.info if holds else st.warning)(note, icon=":material/photo_library:")
     left, right = st.columns(2, gap="medium")
     with left:
         if len(found) == 2:
             show(map_plots.basin_difference(*found, picked=cell), "maps-difference", height=560, csv=csv,
-                 on_select=lambda: _pick("maps-difference", picked))
+                 on_select=lambda: _pick("maps-difference", found[0]))
         else:
             show(map_plots.basin_map(found[0], picked=cell), "maps-basins", csv=csv, height=560,
-                 on_select=lambda: _pick("maps-basins", picked))
+                 on_select=lambda: _pick("maps-basins", found[0]))
     with right:
         if cell is None:
             st.info("Click a start on the map to see its runs on the surface.", icon=":material/touch_app:")

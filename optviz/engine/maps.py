@@ -36,10 +36,10 @@ MAX_CELLS = 250_000
 TOLERANCE = 0.01
 #: Runs are cut into pieces of about this many run-steps, so that a large map reports progress.
 PIECE_WORK = 50_000_000
-#: Runs whose arrival is looked for are recorded in pieces of about this many positions (16 MB).
-PIECE_POSITIONS = 1_000_000
+#: Runs whose arrival is looked for are recorded in pieces of about this many positions (4 MB).
+PIECE_POSITIONS = 250_000
 #: The arrival of a run is first looked for in its first steps, then in this many times more.
-FIRST_HORIZON, HORIZON_GROWTH = 16, 8
+FIRST_HORIZON, HORIZON_GROWTH = 16, 4
 
 
 def tolerance(surface) -> float:

@@ -132,17 +132,39 @@ def where(m, row: int, column: int) -> str:
     return namer(m)(row, column)
 
 
+def _scaled(name: str, values):
+    """Where values of a hyper-parameter sit on its axis: their log₁₀ if it moves by decades.
+
+    A log axis is drawn as a linear one over log₁₀ of the values, labelled in the values: a
+    browser draws a heatmap four times faster on evenly spaced cells of a linear axis."""
+    return np.log10(values) if HYPERS[name].scale == "log" else np.asarray(values, dtype=np.float64)
+
+
+def placed(m) -> tuple:
+    """The figure's coordinates of a map's columns and of its rows (one row at 0 for a strip)."""
+    if not isinstance(m, maps.StabilityMap):
+        return m.x, m.y
+    return _scaled(m.x_name, m.x), np.zeros(1) if m.y_name is None else _scaled(m.y_name, m.y)
+
+
+def cell_at(m, x: float, y: float) -> tuple:
+    """``(row, column)`` of the map's cell at the figure's coordinates (x, y), as a click reports
+    them."""
+    xs, ys = placed(m)
+    return int(np.argmin(np.abs(ys - y))), int(np.argmin(np.abs(xs - x)))
+
+
 def _spread(count: int) -> np.ndarray:
     return np.unique(np.linspace(0, count - 1, min(count, TARGETS)).round().astype(np.int64))
 
 
 def targets(m, words, axes=("x", "y")) -> dict:
     """The invisible points that hover and clicks go to: each on a cell, saying ``words(row,
-    column)``. A click selects the point, whose x and y are that cell's (``m.cell`` finds it)."""
+    column)``. A click selects the point, whose x and y are that cell's (:func:`cell_at` finds it)."""
     rows, columns = np.meshgrid(_spread(m.shape[0]), _spread(m.shape[1]), indexing="ij")
     rows, columns = rows.ravel(), columns.ravel()
-    y = np.zeros(len(rows)) if m.y is None else m.y[rows]
-    return dict(type="scatter", x=m.x[columns], y=y, mode="text", text="", name="cells", showlegend=False,
+    xs, ys = placed(m)
+    return dict(type="scatter", x=xs[columns], y=ys[rows], mode="text", text="", name="cells", showlegend=False,
                 hovertext=[words(r, c) for r, c in zip(rows.tolist(), columns.tolist())], hoverinfo="text",
                 xaxis=axes[0], yaxis=axes[1])
 
@@ -150,9 +172,8 @@ def targets(m, words, axes=("x", "y")) -> dict:
 def _picked(m, picked, axes=("x", "y"), legend=True) -> list:
     if picked is None:
         return []
-    row, column = picked
-    y = 0.0 if m.y is None else float(m.y[row])
-    return [dict(type="scatter", x=[float(m.x[column])], y=[y], mode="markers", name="picked",
+    (row, column), (xs, ys) = picked, placed(m)
+    return [dict(type="scatter", x=[float(xs[column])], y=[float(ys[row])], mode="markers", name="picked",
                  marker=PICKED, xaxis=axes[0], yaxis=axes[1], hoverinfo="skip", showlegend=legend)]
 
 
@@ -161,11 +182,24 @@ def _picked(m, picked, axes=("x", "y"), legend=True) -> list:
 
 
 def _axis(name: str, values) -> dict:
-    log = HYPERS[name].scale == "log"
-    low, high = (np.log10(values[[0, -1]]) if log else values[[0, -1]]).tolist()
+    """A hyper-parameter's axis, each cell whole; one that moves by decades is labelled 10ⁿ at each
+    decade (with 2 and 5 between them when there are few decades), as a log axis would be."""
+    low, high = _scaled(name, values[[0, -1]]).tolist()
     half = (high - low) / (len(values) - 1) / 2
-    return dict(title=dict(text=axis_title(name)), type="log" if log else "linear", range=[low - half, high + half],
-                autorange=False, showgrid=False)
+    axis = dict(title=dict(text=axis_title(name)), type="linear", range=[low - half, high + half], autorange=False,
+                showgrid=False)
+    if HYPERS[name].scale == "log":
+        between = (2, 5) if high - low <= 6 else ()
+        ticks = [(e + np.log10(k), _decade(e) if k == 1 else f"<span style='font-size:13px'>{k}</span>")
+                 for e in range(int(np.floor(low)), int(np.ceil(high)) + 1) for k in (1, *between)]
+        shown = [(v, text) for v, text in ticks if low - half <= v <= high + half]
+        axis.update(tickvals=[v for v, _ in shown], ticktext=[text for _, text in shown])
+    return axis
+
+
+def _decade(exponent: int) -> str:
+    """10ⁿ as a log axis labels it: 1 and 10 as numbers, the others as powers."""
+    return {0: "1", 1: "10"}.get(exponent, f"10<sup>{str(exponent).replace('-', '−')}</sup>")
 
 
 def _nice_steps(latest: int) -> list:
@@ -190,8 +224,9 @@ def outcome_trace(m, axes=("x", "y"), colorbar=None) -> dict:
                tickvals=[v / latest for v in ticks] + [1.5, 2.5], ticktext=[str(v) for v in ticks] + [
                    "diverged", "neither"])
     bar.update(colorbar or {})
-    return dict(type="heatmap", x=m.x, y=[0.0] if m.y is None else m.y, z=z.astype(np.float32), zmin=0, zmax=3,
-                colorscale=scale, colorbar=bar, name="outcome", hoverinfo="skip", xaxis=axes[0], yaxis=axes[1])
+    xs, ys = placed(m)
+    return dict(type="heatmap", x=xs, y=ys, z=z.astype(np.float32), zmin=0, zmax=3, colorscale=scale, colorbar=bar,
+                name="outcome", hoverinfo="skip", xaxis=axes[0], yaxis=axes[1])
 
 
 def theory_traces(m, axes=("x", "y")) -> list:
@@ -201,8 +236,11 @@ def theory_traces(m, axes=("x", "y")) -> list:
         return []
     known, lam = found
     xs, ys = maps.edge(m)
+    xs = _scaled(m.x_name, xs).tolist()
     if ys is None:  # a strip: a vertical line at each edge
         xs, ys = [v for edge in xs for v in (edge, edge, None)], [v for _ in xs for v in (-0.5, 0.5, None)]
+    else:
+        ys = _scaled(m.y_name, ys)
     return [dict(type="scatter", x=xs, y=ys, mode="lines", name=f"theory: {known.formula}, λ_max = {number(lam)}",
                  line=THEORY_LINE, hoverinfo="skip", xaxis=axes[0], yaxis=axes[1])]
 
@@ -248,9 +286,9 @@ def stability_strip(m, *, picked=None, title=None) -> go.Figure:
     )
     spec["layout"]["title"] = dict(text=title) if title else _title(m, "where it converges")
     spec["data"] = [
-        dict(type="scatter", x=m.x, y=shown, mode="lines+markers", name="final loss", xaxis="x", yaxis="y",
-             line=dict(color="#555555", width=2), marker=dict(size=7, color=colors.tolist()),
-             hovertemplate=f"{symbol(m.x_name)}=%{{x:.4g}}<br>{loss} = %{{y:.4g}}<extra></extra>"),
+        dict(type="scatter", x=placed(m)[0], y=shown, mode="lines+markers", name="final loss", xaxis="x", yaxis="y",
+             line=dict(color="#555555", width=2), marker=dict(size=7, color=colors.tolist()), customdata=m.x,
+             hovertemplate=f"{symbol(m.x_name)}=%{{customdata:.4g}}<br>{loss} = %{{y:.4g}}<extra></extra>"),
         outcome_trace(m, ("x2", "y2"), colorbar=dict(len=1.0)), *theory_traces(m, axes=("x2", "y2")),
         targets(m, _words(m), axes=("x2", "y2")), *_picked(m, picked, axes=("x2", "y2")),
     ]

@@ -68,8 +68,13 @@ def test_the_colours_are_where_the_runs_say(ravine, figures):
     assert np.argmax(z[reached]) == np.argmax(ravine.arrival[reached]), "the latest arrival is the palest"
     bar = _named(figure, "outcome")["colorbar"]
     assert bar["ticktext"][-2:] == ["diverged", "neither"] and bar["ticktext"][0] == "0"
-    assert figure["layout"]["xaxis"]["type"] == "log" and figure["layout"]["yaxis"]["type"] == "linear"
-    assert figure["layout"]["xaxis"]["title"]["text"] == "α (learning rate)"
+    x_axis = figure["layout"]["xaxis"]
+    assert x_axis["title"]["text"] == "α (learning rate)"
+    assert x_axis["ticktext"][:4] == ["10<sup>−3</sup>", "<span style='font-size:13px'>2</span>",
+                                      "<span style='font-size:13px'>5</span>", "10<sup>−2</sup>"]
+    np.testing.assert_allclose(x_axis["tickvals"][:4], np.log10([1e-3, 2e-3, 5e-3, 1e-2]))
+    assert "1" in x_axis["ticktext"] and "10" in x_axis["ticktext"]
+    np.testing.assert_allclose(decode(_named(figure, "outcome")["x"]), np.log10(ravine.x))
 
 
 def test_every_target_sits_on_a_cell_and_names_it(ravine, figures):
@@ -77,8 +82,8 @@ def test_every_target_sits_on_a_cell_and_names_it(ravine, figures):
     x, y, words = decode(targets["x"]), decode(targets["y"]), targets["hovertext"]
     assert len(words) == len(x) <= map_plots.TARGETS ** 2 and targets["mode"] == "text"
     for k in range(0, len(x), 97):
-        row, column = ravine.cell(x[k], y[k])
-        assert (ravine.x[column], ravine.y[row]) == (x[k], y[k])
+        row, column = map_plots.cell_at(ravine, x[k], y[k])
+        assert (np.log10(ravine.x[column]), ravine.y[row]) == (x[k], y[k])  # α moves by decades
         assert words[k] == f"{map_plots.where(ravine, row, column)}<br>{map_plots.describe(ravine, row, column)}"
     assert {w.split("<br>")[1].split(":")[0].split(" ")[0] for w in words} >= {"reached", "diverged"}
 
@@ -93,9 +98,9 @@ def test_a_large_map_sends_at_most_a_grid_of_targets_and_a_bounded_figure():
 
 def test_the_theory_line_is_drawn_where_theory_applies(ravine, strip):
     line = _named(spec(map_plots.stability_map(ravine)), "theory: α < 2(1 + β)/λ_max, λ_max = 4")
-    np.testing.assert_allclose(decode(line["x"]), 2 * (1 + ravine.y) / 4)
+    np.testing.assert_allclose(decode(line["x"]), np.log10(2 * (1 + ravine.y) / 4))
     (strip_line,) = [t for t in spec(map_plots.stability_map(strip))["data"] if t["name"].startswith("theory")]
-    assert strip_line["x"][:2] == [1.0, 1.0]
+    assert strip_line["x"][:2] == [0.0, 0.0]  # at α = 1 on an axis of log₁₀ α
     adam = maps.stability("rosenbrock", "adam", x=("lr", 1e-3, 1.0), y=("beta1", 0.0, 0.9), size=4, steps=5)
     assert not [t for t in spec(map_plots.stability_map(adam))["data"] if t.get("name", "").startswith("theory")]
 
@@ -103,7 +108,8 @@ def test_the_theory_line_is_drawn_where_theory_applies(ravine, strip):
 def test_a_strip_has_its_final_loss_above_on_the_same_axis(strip, figures):
     figure = spec(figures["strip"])
     loss = _named(figure, "final loss")
-    np.testing.assert_array_equal(decode(loss["x"]), strip.x)
+    np.testing.assert_array_equal(decode(loss["x"]), np.log10(strip.x))
+    np.testing.assert_array_equal(decode(loss["customdata"]), strip.x)
     assert (loss["xaxis"], loss["yaxis"]) == ("x", "y") and figure["layout"]["xaxis"]["matches"] == "x2"
     assert _named(figure, "outcome")["yaxis"] == "y2"
     top = figure["layout"]["yaxis"]["range"][1]
@@ -145,7 +151,8 @@ def test_the_comparison_shares_one_grid_and_the_difference_shows_where_they_part
 
 def test_the_picked_cell_is_outlined(ravine, figures):
     picked = _named(spec(figures["stability"]), "picked")
-    assert (picked["x"], picked["y"]) == ([float(ravine.x[20])], [float(ravine.y[10])])
+    assert (picked["x"], picked["y"]) == ([float(np.log10(ravine.x[20]))], [float(ravine.y[10])])
+    assert map_plots.cell_at(ravine, picked["x"][0], picked["y"][0]) == (10, 20)
 
 
 def test_the_csv_has_one_row_per_cell(ravine, valleys):
