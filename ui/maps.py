@@ -606,7 +606,7 @@ def _basins_view(view: MapView, found) -> None:
     """One map beside the picked start's runs; or two maps across the page, then where they differ
     beside the picked start's runs."""
     cell = view.cell
-    csv = lambda: "".join(map_plots.map_csv(b) for b in found)  # noqa: E731 (made only when downloaded)
+    csv = lambda: map_plots.map_csv(*found)  # noqa: E731 (made only when downloaded)
     if len(found) == 2:
         show(map_plots.basin_comparison(*found, picked=cell), "maps-basins", csv=csv, height=680,
              on_select=lambda: _pick("maps-basins", found[0]))

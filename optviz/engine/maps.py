@@ -398,15 +398,7 @@ class Theory:
     limit: Callable
 
 
-#: Gradient descent on J = ½ θᵀHθ multiplies each eigen-direction of H by 1 − αλ at every step:
-#: it converges iff |1 − αλ| < 1, i.e. α < 2/λ_max.
-#:
-#: Heavy-ball momentum follows θ_{t+1} = θ_t − α∇J(θ_t) + β(θ_t − θ_{t−1}) in every convention of
-#: the registry: Keras keeps m in parameter units (m = βm − αg, θ ← θ + m), PyTorch and optax in
-#: gradient units (m = βm + g, θ ← θ − αm); with a constant α both give that recurrence and the
-#: same first step θ₁ = θ₀ − αg₀ (the tests check the boundary in both). Along an eigen-direction
-#: with eigenvalue λ, it is z² − (1 + β − αλ)z + β = 0, whose roots lie inside the unit circle iff
-#: 0 ≤ β < 1 and 0 < αλ < 2(1 + β): α < 2(1 + β)/λ_max.
+#: The optimizers whose stability edge on a quadratic is known (see :func:`theory`).
 THEORIES = {
     "sgd": Theory("α < 2/λ_max", ("lr",),
                   "gradient descent on a quadratic multiplies each eigen-direction by 1 − αλ at every step",
@@ -420,8 +412,19 @@ THEORIES = {
 
 def theory(m: StabilityMap) -> tuple | None:
     """``(theory, λ_max)`` where theory gives the map's stability edge: a quadratic surface, an
-    optimizer with a known limit, every hyper-parameter the limit does not read at 0, and α one of
-    the axes or fixed; else None."""
+    optimizer with a known limit, and every hyper-parameter the limit does not read at 0; else None.
+
+    On J = ½ θᵀHθ each eigen-direction of H, with eigenvalue λ, moves on its own:
+
+    * gradient descent multiplies it by 1 − αλ at every step, so it converges iff |1 − αλ| < 1,
+      that is α < 2/λ_max;
+    * heavy-ball momentum follows θ_{t+1} = θ_t − α∇J(θ_t) + β(θ_t − θ_{t−1}) in every convention
+      of the registry. Keras keeps m in parameter units (m ← βm − αg, θ ← θ + m), PyTorch and
+      optax in gradient units (m ← βm + g, θ ← θ − αm); with a constant α both give that recurrence
+      and the same first step θ₁ = θ₀ − αg₀ (tests/engine/test_maps.py checks the edge in each).
+      Its characteristic equation z² − (1 + β − αλ)z + β = 0 has both roots inside the unit circle
+      iff 0 ≤ β < 1 and 0 < αλ < 2(1 + β): α < 2(1 + β)/λ_max.
+    """
     known = THEORIES.get(m.optimizer)
     lam = curvature(m.surface)
     if known is None or lam is None or lam <= 0:

@@ -461,21 +461,23 @@ def picked_runs(traces, surface, title: str) -> go.Figure:
 # The data, as CSV.
 
 
-def map_csv(m) -> str:
-    """Every cell of a map, one row each: its axis values (or its start), outcome, the minimum
-    reached (its index in the surface's minima, -1 none), arrival, divergence, final point and loss."""
-    stability = isinstance(m, maps.StabilityMap)
-    x_name, y_name = (m.x_name, m.y_name) if stability else ("start_x", "start_y")
+def map_csv(*shown) -> str:
+    """Every cell of one or more maps of the same grid, one row each: the optimizer, the cell's
+    axis values (or its start), outcome, the minimum reached (its index in the surface's minima,
+    -1 none), arrival, divergence, final point and loss."""
+    first = shown[0]
+    names = (first.x_name, first.y_name) if isinstance(first, maps.StabilityMap) else ("start_x", "start_y")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([x_name, *([y_name] if y_name else []), "outcome", "minimum", "arrival", "diverged_at",
+    writer.writerow(["optimizer", *(n for n in names if n), "outcome", "minimum", "arrival", "diverged_at",
                      "final_x", "final_y", "final_loss"])
-    rows, columns = m.shape
-    for row in range(rows):
-        y = [repr(float(m.y[row]))] if y_name else []
-        for column in range(columns):
-            writer.writerow([repr(float(m.x[column])), *y, maps.OUTCOMES[m.outcome[row, column]],
-                             int(m.minimum[row, column]), int(m.arrival[row, column]),
-                             int(m.diverged_at[row, column]), repr(float(m.final[row, column, 0])),
-                             repr(float(m.final[row, column, 1])), repr(float(m.final_loss[row, column]))])
+    for m in shown:
+        rows, columns = m.shape
+        for row in range(rows):
+            y = [repr(float(m.y[row]))] if names[1] else []
+            for column in range(columns):
+                writer.writerow([m.optimizer, repr(float(m.x[column])), *y, maps.OUTCOMES[m.outcome[row, column]],
+                                 int(m.minimum[row, column]), int(m.arrival[row, column]),
+                                 int(m.diverged_at[row, column]), repr(float(m.final[row, column, 0])),
+                                 repr(float(m.final[row, column, 1])), repr(float(m.final_loss[row, column]))])
     return out.getvalue()

@@ -157,9 +157,11 @@ def test_the_picked_cell_is_outlined(ravine, figures):
 
 def test_the_csv_has_one_row_per_cell(ravine, valleys):
     rows = list(csv.DictReader(io.StringIO(map_plots.map_csv(ravine))))
-    assert len(rows) == ravine.outcome.size and list(rows[0])[:3] == ["lr", "momentum", "outcome"]
+    assert len(rows) == ravine.outcome.size and list(rows[0])[:4] == ["optimizer", "lr", "momentum", "outcome"]
     row = rows[5 * 60 + 7]
     assert (float(row["lr"]), float(row["momentum"])) == (ravine.x[7], ravine.y[5])
     assert row["outcome"] == maps.OUTCOMES[ravine.outcome[5, 7]] and int(row["arrival"]) == ravine.arrival[5, 7]
-    basin_rows = list(csv.DictReader(io.StringIO(map_plots.map_csv(valleys[0]))))
-    assert list(basin_rows[0])[:2] == ["start_x", "start_y"] and len(basin_rows) == 48 * 40
+    both = list(csv.DictReader(io.StringIO(map_plots.map_csv(*valleys))))
+    assert list(both[0])[:3] == ["optimizer", "start_x", "start_y"] and len(both) == 2 * 48 * 40
+    assert [both[0]["optimizer"], both[-1]["optimizer"]] == ["sgd", "momentum"]
+    assert int(both[-1]["minimum"]) == valleys[1].minimum[-1, -1]
