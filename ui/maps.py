@@ -542,10 +542,10 @@ def _computed(view: MapView) -> list:
     """The view's maps, remembered, with a progress bar while a large one runs."""
     bar = st.empty() if view.work > PROGRESS_WORK else None
 
-    def progress(fraction, text):
-        bar.progress(min(1.0, fraction), text=text)
-
     def one(optimizer):
+        def progress(fraction, text):
+            bar.progress(min(1.0, fraction), text=f"{OPTIMIZERS[optimizer].title}: {text}")
+
         common = dict(size=view.size, steps=view.steps, convention=view.convention, **view.settings(optimizer))
         if view.kind == "stability":
             call = partial(maps.stability, view.surface, optimizer, x=view.x, y=view.y,
