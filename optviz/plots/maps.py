@@ -6,11 +6,13 @@ loss as a curve above. A basin map colours each start by the minimum it reaches 
 minimum, paler the later it arrives, white where it reaches none), with the minima marked and
 numbered on top.
 
-The colours are heatmaps, one float32 value per cell. Hovering and clicking go to an invisible
-grid of at most :data:`TARGETS` × :data:`TARGETS` points over them, each sitting on a cell and
-naming it in words: browsers draw a heatmap cell by cell as one image and let no one click it, and
-a point per cell of a 200 × 200 map would take a browser seconds to draw. (The points are text
-points with no text: markers would cost ten times more to draw.)
+The colours are one heatmap, one float32 value per cell, on linear axes: a hyper-parameter that
+moves by decades is drawn over log₁₀ of its values and labelled in the values, because a browser
+draws a heatmap four times faster on evenly spaced cells. Hovering and clicking go to an invisible
+grid of at most :data:`TARGETS` × :data:`TARGETS` points over it, each sitting on a cell and naming
+it in words: Streamlit hands a page the clicks on points, not on heatmap cells, and a point per
+cell of a 200 × 200 map would take a browser seconds to draw. (The points are text points with no
+text: markers would cost ten times more to draw.)
 """
 
 import csv
@@ -26,7 +28,7 @@ from optviz.plots.curves import HEADROOM, _positive
 from optviz.plots.surface import contour, excess_name, lowest, map_axes, minima_traces
 from optviz.plots.theme import figure_from, new_spec, number, symbol
 
-#: Reached a minimum: dark when it got there at once, through mid-blue, to pale when it took the longest of the map.
+#: Reached a minimum: dark when it got there at once, through mid-blue, to pale for the map's latest.
 REACHED_COLORS = ("#08306b", "#2f7fbf", "#c6dbef")
 DIVERGED_COLOR = "#D55E00"
 NEITHER_COLOR = "#c8c8c8"
@@ -41,16 +43,18 @@ TARGETS = 50
 THEORY_LINE = dict(color="#000000", width=3, dash="dash")
 PICKED = dict(symbol="square-open", size=18, color="#000000", line=dict(width=3))
 SUBTITLE = dict(font=dict(size=15, color="#555555"))
+#: Room under the plot for the x axis and a legend of two or three rows.
+BOTTOM = 170
 
 
 def axis_title(name: str) -> str:
-    """"α (learning rate)": the symbol, then the meaning up to its first explanation."""
+    """The symbol, then the meaning up to its first explanation: α (learning rate)."""
     return f"{symbol(name)} ({HYPERS[name].meaning.split(':')[0]})"
 
 
 def _title(m, what: str, settings: bool = False) -> dict:
-    """"Momentum on Ravine: where it converges", and below it the steps, start, convention and (for a
-    map of one setting) the hyper-parameters every cell shares."""
+    """The title (Momentum on Ravine: where it converges) and, below it, the steps, the start, the
+    convention and (for a map of one setting) the hyper-parameters every cell shares."""
     surface, entry = surfaces.get(m.surface), OPTIMIZERS[m.optimizer]
     details = [f"{m.steps:,} steps"]
     if isinstance(m, maps.StabilityMap):
@@ -76,10 +80,6 @@ def _key(name: str, color: str) -> dict:
     """A legend entry for a colour that a heatmap uses."""
     return dict(type="scatter", x=[None], y=[None], mode="markers", name=name,
                 marker=dict(symbol="square", size=16, color=color, line=dict(width=1, color="#888888")))
-
-
-#: Room under the plot for the x axis and a legend of two or three rows.
-BOTTOM = 170
 
 
 def _legend_below() -> dict:
@@ -133,10 +133,7 @@ def where(m, row: int, column: int) -> str:
 
 
 def _scaled(name: str, values):
-    """Where values of a hyper-parameter sit on its axis: their log₁₀ if it moves by decades.
-
-    A log axis is drawn as a linear one over log₁₀ of the values, labelled in the values: a
-    browser draws a heatmap four times faster on evenly spaced cells of a linear axis."""
+    """Where values of a hyper-parameter sit on its axis: their log₁₀ if it moves by decades."""
     return np.log10(values) if HYPERS[name].scale == "log" else np.asarray(values, dtype=np.float64)
 
 
