@@ -36,8 +36,8 @@ MAX_CELLS = 250_000
 TOLERANCE = 0.01
 #: Runs are cut into pieces of about this many run-steps, so that a large map reports progress.
 PIECE_WORK = 50_000_000
-#: Runs whose arrival is looked for are recorded in pieces of about this many positions (4 MB).
-PIECE_POSITIONS = 250_000
+#: Runs whose arrival is looked for are recorded in pieces of about this many positions (8 MB).
+PIECE_POSITIONS = 500_000
 #: The arrival of a run is first looked for in its first steps, then in this many times more.
 FIRST_HORIZON, HORIZON_GROWTH = 16, 4
 
@@ -309,7 +309,9 @@ def _arrivals(surface, optimizer, starts, steps, convention, hyper, per_run, min
     arrived = np.flatnonzero(minimum >= 0)
     minima = np.array([(m.x, m.y) for m in surface.minima])
     limit = tolerance(surface)
-    pending, searched, horizon = arrived, 0, min(steps, FIRST_HORIZON)
+    # A few runs are searched whole at once: horizons pay for their extra passes on many runs only.
+    few = len(arrived) * (steps + 1) <= PIECE_POSITIONS
+    pending, searched, horizon = arrived, 0, steps if few else min(steps, FIRST_HORIZON)
     while pending.size:
         late = []
         for lo, hi in _pieces(len(pending), PIECE_POSITIONS // (horizon + 1)):
