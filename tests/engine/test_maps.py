@@ -174,7 +174,8 @@ def test_figure_7_holds_from_its_start_and_fails_from_other_starts_of_the_same_m
 
 
 def test_progress_is_reported_up_to_the_end(monkeypatch):
-    monkeypatch.setattr(maps, "PIECE_WORK", 64 * 20)
+    monkeypatch.setattr(maps, "PIECE_WORK", 64 * 20)  # pieces of 64 runs
+    monkeypatch.setattr(maps, "PIECE_POSITIONS", 64 * 21)
     seen = {}
     maps.stability("bowl", "sgd", x=("lr", 0.01, 0.5), size=300, steps=20,
                    progress=lambda fraction, text: seen.setdefault(text, []).append(fraction))
