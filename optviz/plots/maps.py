@@ -45,6 +45,8 @@ PICKED = dict(symbol="square-open", size=18, color="#000000", line=dict(width=3)
 SUBTITLE = dict(font=dict(size=15, color="#555555"))
 #: Room under the plot for the x axis and a legend of two or three rows.
 BOTTOM = 170
+#: Contour points a side behind a picked run: it is drawn at each click, small, beside the map.
+RUN_GRID = 60
 
 
 def axis_title(name: str) -> str:
@@ -448,7 +450,7 @@ def basin_difference(a, b, *, picked=None, title=None) -> go.Figure:
 def picked_runs(traces, surface, title: str) -> go.Figure:
     """The runs of a picked cell on the surface, laid out to stand beside a map: the legend below,
     and no colour bar (the surface's shading is only a backdrop here)."""
-    fig = contour(traces, surface, title=title, resolution=100)
+    fig = contour(traces, surface, title=title, resolution=RUN_GRID)
     fig.update_layout(legend=_legend_below(), margin=dict(r=30, b=BOTTOM))
     fig.update_traces(showscale=False, selector=dict(type="contour"))
     return fig
