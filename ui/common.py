@@ -1,5 +1,7 @@
 """What the pages share: cached engine calls, showing a figure with its exports, and notices."""
 
+import re
+
 import streamlit as st
 
 import optviz
@@ -70,7 +72,12 @@ def beta_slider(label: str, key: str, low: float, high: float) -> None:
     st.slider(label, low, high, key=key, step=step, format="%.4f" if step < 0.001 else "%.3f", **KEEP)
 
 
+#: Markdown's punctuation (and Streamlit's: colours, icons, LaTeX): escaped in text that came from a link.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
 def notices(messages) -> None:
-    """What a link asked for that was not used as is: shown, never raised."""
+    """What a link asked for that was not used as is: shown, never raised, and shown as the plain
+    text it is (a link's words are never rendered as markup: no link, no formula, no formatting)."""
     for message in messages:
-        st.warning(message, icon=":material/link_off:")
+        st.warning(_MARKUP.sub(r"\\\1", message), icon=":material/link_off:")

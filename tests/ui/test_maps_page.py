@@ -147,3 +147,10 @@ def test_the_server_keeps_only_the_latest_maps():
         recent.get(key, lambda key=key: key.upper())
     assert list(recent.maps) == ["c", "b"]
     assert recent.get("c", lambda: "recomputed") == "C"
+
+
+def test_a_links_words_are_shown_as_plain_text_not_markup():
+    at = opened({"size": "50", "[click me](http://example.com)": "1", "x": "$\\frac{1}{2}$", "**bold**": "1"})
+    bodies = " ".join(w.proto.body for w in at.warning)
+    assert r"\[click me\]\(http\://example\.com\)" in bodies  # no hidden link
+    assert r"='\$" in bodies and r"\{1\}\{2\}\$'" in bodies and r"\*\*bold\*\*" in bodies  # no formula, no bold
