@@ -435,31 +435,23 @@ def _article_basins() -> None:
     load(with_settings(view, {gd.optimizer: gd.hyper, momentum.optimizer: momentum.hyper}))
 
 
-def _hyper_widget(key: str, name: str, label: str) -> None:
+def _value_widget(key: str, name: str, label: str, *, positive: bool = False, on_change=None) -> None:
+    """A widget for one value of a hyper-parameter, moving as its table says: over its stops (the
+    positive ones only for an end of a log axis), or in steps across the lab's range."""
     spec = HYPERS[name]
     if spec.scale == "log":
-        st.select_slider(label, stops(spec.stops, st.session_state[key]), key=key, format_func=plots.number, **KEEP)
+        grid = [s for s in spec.stops if s > 0 or not positive]
+        st.select_slider(label, stops(grid, st.session_state[key]), key=key, format_func=plots.number,
+                         on_change=on_change, **KEEP)
     else:
         decimals = max(0, -math.floor(math.log10(spec.step)))
-        st.slider(label, *map(float, spec.lab), key=key, step=spec.step, format=f"%.{decimals}f", **KEEP)
+        st.slider(label, *map(float, spec.lab), key=key, step=spec.step, format=f"%.{decimals}f", on_change=on_change,
+                  **KEEP)
 
 
 def _range_of(name: str) -> tuple:
     """An axis as its widgets set it, low end first whichever way they were dragged."""
     return name, *sorted(st.session_state[key] for key in _range_keys(name))
-
-
-def _range_widgets(name: str) -> None:
-    for key, end in zip(_range_keys(name), ("from", "to")):
-        label = f"{plots.symbol(name)} {end}"
-        spec = HYPERS[name]
-        if spec.scale == "log":
-            options = stops([s for s in spec.stops if s > 0], st.session_state[key])
-            st.select_slider(label, options, key=key, format_func=plots.number, on_change=_forget_cell, **KEEP)
-        else:
-            decimals = max(0, -math.floor(math.log10(spec.step)))
-            st.slider(label, *map(float, spec.lab), key=key, step=spec.step, format=f"%.{decimals}f",
-                      on_change=_forget_cell, **KEEP)
 
 
 def _title(name: str) -> str:
@@ -495,7 +487,8 @@ def _controls() -> None:
                      format_func=lambda n: "nothing: a strip over x" if n == NONE else _title(n))
         axes = [state[_key("x")]] + ([] if state[_key("y")] == NONE else [state[_key("y")]])
         for name in axes:
-            _range_widgets(name)
+            for key, end in zip(_range_keys(name), ("from", "to")):
+                _value_widget(key, name, f"{plots.symbol(name)} {end}", positive=True, on_change=_forget_cell)
         (x0, x1), (y0, y1) = surfaces.get(state[_key("surface")]).domain
         left, right = st.columns(2)
         left.number_input("Start x", min_value=x0, max_value=x1, key=_key("start_x"), format="%.4g", **KEEP)
@@ -506,7 +499,7 @@ def _controls() -> None:
         if fixed:
             with st.expander(entry.title, expanded=True):
                 for name in fixed:
-                    _hyper_widget(_hyper_key(optimizer, name), name, _title(name))
+                    _value_widget(_hyper_key(optimizer, name), name, _title(name))
     st.button("The article's figures 5 and 7, from every start", on_click=_article_basins,
               icon=":material/photo_library:", help="GD and Momentum on the two valleys, with the figures' settings: "
                                                    "from which starts does Momentum reach the deeper one?")
