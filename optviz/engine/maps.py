@@ -392,7 +392,8 @@ def curvature(surface) -> float | None:
 @dataclass(frozen=True)
 class Theory:
     """The largest stable α that linear stability theory gives for an optimizer on a quadratic
-    surface: ``limit(settings, λ_max)``, as a formula in plain text and where it comes from."""
+    surface: ``limit(settings, λ_max)`` (numpy arrays in the settings give an array), as a formula
+    in plain text and where it comes from."""
 
     formula: str
     reads: tuple  # the hyper-parameters the formula reads; the others must be 0 for it to hold
@@ -455,7 +456,7 @@ def edge(m: StabilityMap) -> tuple | None:
     fine = _spaced((m.x_name, m.x[0], m.x[-1]), 2001)
     xs, ys = [], []
     for row in range(m.shape[0]):
-        gap = np.array([known.limit({**m.settings(row, 0), m.x_name: v}, lam) for v in fine]) - m.hyper["lr"]
+        gap = np.broadcast_to(known.limit({**m.settings(row, 0), m.x_name: fine}, lam), fine.shape) - m.hyper["lr"]
         for i in np.flatnonzero(np.sign(gap[1:]) != np.sign(gap[:-1])):
             xs.append(fine[i] + (fine[i + 1] - fine[i]) * gap[i] / (gap[i] - gap[i + 1]))
             ys.append(None if m.y is None else m.y[row])
