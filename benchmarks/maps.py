@@ -26,6 +26,7 @@ import numpy as np
 
 import optviz
 from optviz.engine import maps
+from optviz.engine.trajectory import REACHED
 
 SURFACE, OPTIMIZER = "rosenbrock", "adam"
 LR, BETA1 = ("lr", 1e-5, 10.0), ("beta1", 0.0, 0.999)
@@ -72,7 +73,7 @@ def numpy_map(lr: np.ndarray, beta1: np.ndarray, steps: int, start, minimum, tol
 def main(quick: bool = False) -> None:
     size, steps, repeat = ((50, 50), 100, 3) if quick else ((200, 200), 500, 5)
     surface = optviz.SURFACES[SURFACE]
-    minimum, tolerance = (surface.minima[0].x, surface.minima[0].y), maps.tolerance(surface)
+    minimum, tolerance = (surface.minima[0].x, surface.minima[0].y), REACHED
     run = lambda: maps.stability(SURFACE, OPTIMIZER, x=LR, y=BETA1, size=size, steps=steps)  # noqa: E731
     m = run()  # compiles on a first start, and warms the caches
     lr, beta1 = np.meshgrid(m.x, m.y)

@@ -24,6 +24,7 @@ import streamlit as st
 import surfaces
 from optviz import plots
 from optviz.engine import maps
+from optviz.engine.trajectory import REACHED
 from optviz.optimizers import HYPERS, LIBRARIES, OPTIMIZERS, resolve
 from optviz.plots import maps as map_plots
 from optviz.presets import PRESETS
@@ -635,11 +636,12 @@ def page() -> None:
     notices(state.pop(_key("notices"), []))
     if view.kind == "stability":
         st.caption("For which settings does it work at all? Each cell is one run from the same start, with that "
-                   "cell's settings: blue where it reached a minimum (darker: sooner), vermillion where it diverged, "
-                   "grey where it did neither in the steps it had.")
+                   f"cell's settings: blue where it ended within {REACHED:g} of a minimum (darker: the sooner it first "
+                   "came that close), vermillion where it diverged, grey where it did neither in the steps it had.")
     else:
         st.caption("From which start does it reach which minimum? Each cell is one run from that start: coloured by "
-                   "the minimum it reaches (paler: later), white where it reaches none.")
+                   f"the minimum it ends within {REACHED:g} of (paler: the later it first came that close), white "
+                   "where it reaches none.")
     if view.work > MAX_WORK:
         st.error(f"This map asks for {view.work:,} run-steps; the page allows {MAX_WORK:,}. Lower the steps or the "
                  "cells a side.", icon=":material/block:")

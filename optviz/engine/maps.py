@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import surfaces
+from optviz.engine import trajectory
 from optviz.engine.evaluate import evaluate
 from optviz.engine.trajectory import MAX_WORK, _check_steps, trace_batch
 from optviz.optimizers import HYPERS, check_convention, get, resolve
@@ -32,21 +33,12 @@ REACHED, DIVERGED, NEITHER = 0, 1, 2
 OUTCOMES = ("reached a minimum", "diverged", "neither")
 #: A map has at most this many cells (500 × 500), whatever a page or a link asks for.
 MAX_CELLS = 250_000
-#: "Reached a minimum": within this share of the surface window's width of it.
-TOLERANCE = 0.01
 #: Runs are cut into pieces of about this many run-steps, so that a large map reports progress.
 PIECE_WORK = 50_000_000
 #: Runs whose arrival is looked for are recorded in pieces of about this many positions (8 MB).
 PIECE_POSITIONS = 500_000
 #: The arrival of a run is first looked for in its first steps, then in this many times more.
 FIRST_HORIZON, HORIZON_GROWTH = 16, 4
-
-
-def tolerance(surface) -> float:
-    """How close to a known minimum counts as having reached it: 1% of the width of the surface's
-    window, so the same on every surface as it looks on screen."""
-    (x0, x1), _ = surfaces.get(surface).domain if isinstance(surface, str) else surface.domain
-    return TOLERANCE * (x1 - x0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,7 +145,7 @@ def stability(surface, optimizer, x, y=None, size=(200, 200), steps=500, convent
         grid[names[1]] = np.repeat(ys, columns)
     starts = np.tile(np.array(start, dtype=np.float64), (rows * columns, 1))
     runs = _run(chosen, optimizer, starts, steps, convention, {**hyper, **grid}, progress)
-    return StabilityMap(chosen.name, optimizer, convention, runs.pop("hyper"), steps, tolerance(chosen), xs, ys,
+    return StabilityMap(chosen.name, optimizer, convention, runs.pop("hyper"), steps, trajectory.REACHED, xs, ys,
                         **_shaped(runs, rows, columns), x_name=names[0], y_name=None if y is None else names[1],
                         start=start)
 
@@ -170,7 +162,7 @@ def basins(surface, optimizer, size=(200, 200), steps=500, window=None, conventi
     xs, ys = np.linspace(x0, x1, columns), np.linspace(y0, y1, rows)
     starts = np.stack([np.tile(xs, rows), np.repeat(ys, columns)], axis=1)
     runs = _run(chosen, optimizer, starts, steps, convention, hyper, progress)
-    return BasinMap(chosen.name, optimizer, convention, runs.pop("hyper"), steps, tolerance(chosen), xs, ys,
+    return BasinMap(chosen.name, optimizer, convention, runs.pop("hyper"), steps, trajectory.REACHED, xs, ys,
                     **_shaped(runs, rows, columns))
 
 
@@ -290,7 +282,7 @@ def _reached(surface, final: np.ndarray) -> np.ndarray:
     minima = np.array([(m.x, m.y) for m in surface.minima])
     distance = np.hypot(final[:, 0, None] - minima[:, 0], final[:, 1, None] - minima[:, 1])
     nearest = np.argmin(np.where(np.isnan(distance), np.inf, distance), axis=1)
-    close = distance[np.arange(len(final)), nearest] <= tolerance(surface)
+    close = distance[np.arange(len(final)), nearest] <= trajectory.REACHED
     return np.where(close, nearest, -1)
 
 
@@ -309,7 +301,7 @@ def _arrivals(surface, optimizer, starts, steps, convention, hyper, per_run, min
     arrival = np.full(len(starts), -1)
     arrived = np.flatnonzero(minimum >= 0)
     minima = np.array([(m.x, m.y) for m in surface.minima])
-    limit = tolerance(surface)
+    limit = trajectory.REACHED
     # A few runs are searched whole at once: horizons pay for their extra passes on many runs only.
     few = len(arrived) * (steps + 1) <= PIECE_POSITIONS
     pending, searched, horizon = arrived, 0, steps if few else min(steps, FIRST_HORIZON)

@@ -7,6 +7,7 @@ import pytest
 import optviz
 import surfaces
 from optviz.engine import maps
+from optviz.engine.trajectory import REACHED
 from optviz.optimizers import HYPERS, OPTIMIZERS
 from optviz.presets import PRESETS
 
@@ -86,8 +87,8 @@ def test_outcomes_reached_diverged_or_neither():
     assert m.share(maps.REACHED) + m.share(maps.DIVERGED) + m.share(maps.NEITHER) == pytest.approx(1.0)
 
 
-def test_the_tolerance_is_a_share_of_the_window():
-    assert maps.tolerance("ravine") == pytest.approx(0.2) and maps.tolerance("bowl") == pytest.approx(0.04)
+def test_a_map_reaches_a_minimum_as_the_lab_does():
+    assert maps.stability("bowl", "sgd", x=("lr", 0.01, 0.1), size=(3, 1), steps=20).tolerance == REACHED
 
 
 # --- theory --------------------------------------------------------------------------------------
