@@ -308,7 +308,7 @@ def cluster(scheduler: str | None = None, workers: int | None = None):
         with client:
             yield client, f"the Dask scheduler at {address}"
         return
-    workers = workers or local_workers()
+    workers = local_workers() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"a local cluster takes a whole number of workers of at least 1, got {workers!r}")
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
