@@ -560,8 +560,9 @@ def start(store: jobs.Store, config: SweepConfig) -> str:
                 drive(plan, client)
         except BaseException as error:  # drive has written how it ended; one it never reached ends here
             log.exception("sweep %s failed", plan.key)
-            _end(plan, "failed", str(error) if isinstance(error, (SweepError, ValueError)) else
-                 f"{type(error).__name__}: {error}")
+            _end(plan, "failed", f"This server's Dask scheduler did not answer within {CONNECT_SECONDS:g} s (the "
+                                 "server's log says where it looked)." if isinstance(error, SchedulerUnreachable)
+                 else str(error) if isinstance(error, SweepError) else f"{type(error).__name__}: {error}")
 
     threading.Thread(target=work, name=f"sweep-{plan.key}", daemon=True).start()
     return plan.key
