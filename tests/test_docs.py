@@ -9,8 +9,8 @@ import importlib
 
 import pytest
 
-MODULES = ["optviz", "optviz.engine.evaluate", "optviz.engine.trajectory", "optviz.engine.tuning", "optviz.race.mlp",
-           "optviz.race.training"]
+MODULES = ["optviz", "optviz.engine.evaluate", "optviz.engine.maps", "optviz.engine.trajectory", "optviz.engine.tuning",
+           "optviz.race.mlp", "optviz.race.training"]
 
 
 @pytest.mark.parametrize("name", MODULES)
