@@ -11,6 +11,7 @@ in a fragment while it runs.
 import math
 import time
 
+import pandas as pd
 import streamlit as st
 
 from optviz import plots
@@ -20,7 +21,7 @@ from optviz.race.training import MAX_EPOCHS
 from ui.common import KEEP, show
 
 #: How often the section is redrawn while its sweep runs (seconds): a run of the article's network
-#: on the embedded subset for 20 epochs takes about 2 s on a core here.
+#: on the embedded subset for 20 epochs takes 3-4 s on a core here.
 REFRESH_SECONDS = 2.0
 #: The α a teacher may pick: the lab's stops up to 1 (beyond, every optimizer here diverges).
 LR_CHOICES = tuple(lr for lr in HYPERS["lr"].stops if lr <= 1.0)
@@ -64,13 +65,12 @@ def section(store: jobs.Store, data: str) -> None:
     sweeps = jobs.Sweeps(store)
     job = sweeps.get(config.key())
     runs = len(config.runs())
-    left, right, _ = st.columns([1, 1, 3])
     partial = job is not None and not job.running and len(job.runs) < runs
     if job is None or partial:
-        asked = left.button("Resume" if partial else "Start the sweep", type="primary", icon=":material/play_arrow:",
-                            key=_key("start"), help=f"{runs} trainings: {len(config.optimizers)} optimizers × "
-                                                    f"{len(config.lrs)} α × {len(config.seeds)} seeds."
-                                                    + (f" The {len(job.runs)} finished are kept." if partial else ""))
+        asked = st.button("Resume" if partial else "Start the sweep", type="primary", icon=":material/play_arrow:",
+                          key=_key("start"), help=f"{runs} trainings: {len(config.optimizers)} optimizers × "
+                                                  f"{len(config.lrs)} α × {len(config.seeds)} seeds."
+                                                  + (f" The {len(job.runs)} finished are kept." if partial else ""))
         if asked:
             try:
                 sweep.start(store, config)
@@ -80,7 +80,7 @@ def section(store: jobs.Store, data: str) -> None:
                 sweep.log.exception("the server's sweep setting cannot be used")
                 st.error("This server's Dask setting cannot be used; its log says why.", icon=":material/dns:")
             job = sweeps.get(config.key())
-    if right.button("Cancel", icon=":material/stop:", key=_key("cancel"), disabled=job is None or not job.running):
+    if job is not None and job.running and st.button("Cancel", icon=":material/stop:", key=_key("cancel")):
         sweeps.cancel(config.key())
     live = job is not None and job.running
     st.fragment(_view, run_every=REFRESH_SECONDS if live else None)(sweeps, config, live)
@@ -101,34 +101,34 @@ def _view(sweeps: jobs.Sweeps, config: sweep.SweepConfig, live: bool) -> None:
     if not results:
         return
     rows, best = sweep.points(config, results), sweep.best(config, results)
+    seeds = _count(len(config.seeds), "seed")
     subset = "the full set" if config.data == "auto" else "the embedded subset"
+    st.caption(f"After {_count(config.epochs, 'epoch')} on {subset}; the line is the mean over {seeds}, the band "
+               "their range, a cross an α where a seed diverged.")
     figure = plots.sweep_curves(rows, best=best, article_lr=sweep.ARTICLE_LR,
-                                title=f"Final validation accuracy against α, after {config.epochs} epochs "
-                                      f"({subset}, the band: {len(config.seeds)} seeds)")
+                                title=f"Final validation accuracy against α ({seeds})")
     show(figure, "fair-sweep", height=520)
     st.dataframe(_table(config, rows, best), hide_index=True, width="stretch")
     tuned = {optimizer: point.lr for optimizer, point in best.items() if point is not None}
-    races = {f"At each one's best α (mean over {len(config.seeds)} seeds)": sweep.race_at(config, results, tuned)}
+    races = {f"At each one's best α (mean over {seeds})": tuned}
     if sweep.ARTICLE_LR in config.lrs:
-        races[f"At the article's α = {plots.number(sweep.ARTICLE_LR)}"] = sweep.race_at(
-            config, results, dict.fromkeys(config.optimizers, sweep.ARTICLE_LR))
+        races[f"At the article's α = {plots.number(sweep.ARTICLE_LR)}"] = dict.fromkeys(config.optimizers,
+                                                                                         sweep.ARTICLE_LR)
     else:
         st.caption(f"Add α = {plots.number(sweep.ARTICLE_LR)} to the grid to see the article's race beside the "
                    "tuned one.")
+    races = {name: (lrs, sweep.race_at(config, results, lrs)) for name, lrs in races.items()}
     st.subheader("The race at the tuned α" + (" beside the article's" if len(races) > 1 else ""))
-    for tab, (name, race) in zip(st.tabs(list(races)), races.items()):
+    for number, (tab, (name, (lrs, race))) in enumerate(zip(st.tabs(list(races)), races.items())):
         with tab:
-            lrs = tuned if name.startswith("At each") else dict.fromkeys(race, sweep.ARTICLE_LR)
-            show(plots.training_race(race, hyper={o: {"lr": lrs[o]} for o in race},
-                                     title=f"The training race on Fashion-MNIST ({subset}), {name[0].lower()}{name[1:]}"),
-                 f"fair-race-{len(name)}", height=600)
+            figure = plots.training_race(race, hyper={o: {"lr": lrs[o]} for o in race},
+                                         title=f"The race {name[0].lower()}{name[1:]}")
+            show(figure, f"fair-race-{number}", height=600)
     st.subheader("The article's conclusions, checked on each")
-    checked = {name: conclusions.conclusions(race) for name, race in races.items()}
-    st.dataframe([{"conclusion": f"{number}. {claims[0].claim}",
-                   **{name: VERDICT_TEXT[checked[name][number - 1].holds] for name in races}}
-                  for number, claims in enumerate(zip(*checked.values()), start=1)],
-                 hide_index=True, width="stretch",
-                 column_config={"conclusion": st.column_config.TextColumn(width="large")})
+    checked = {name: conclusions.conclusions(race) for name, (_, race) in races.items()}
+    st.table(pd.DataFrame([{"conclusion": f"{number}. {claims[0].claim}",
+                            **{name: VERDICT_TEXT[claim.holds] for name, claim in zip(races, claims)}}
+                           for number, claims in enumerate(zip(*checked.values()), start=1)]).set_index("conclusion"))
     with st.expander("The checks and their evidence"):
         for number, claims in enumerate(zip(*checked.values()), start=1):
             st.markdown(f"**{number}. {claims[0].claim}** {claims[0].test}")
@@ -163,6 +163,10 @@ def _status(job: jobs.SweepJob, config: sweep.SweepConfig, done: int) -> None:
     else:
         STATE_NOTICES[job.state](f"{job.reason} {done} of {total} runs are kept; press Resume to train the others. "
                                  f"{where}", icon=":material/info:")
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'s' if number != 1 else ''}"
 
 
 def _duration(seconds: float) -> str:
