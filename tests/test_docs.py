@@ -10,7 +10,7 @@ import importlib
 import pytest
 
 MODULES = ["optviz", "optviz.engine.evaluate", "optviz.engine.maps", "optviz.engine.trajectory", "optviz.engine.tuning",
-           "optviz.race.mlp", "optviz.race.training"]
+           "optviz.race.mlp", "optviz.race.sweep", "optviz.race.training"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -16,7 +16,7 @@ says what to train.
   bytes, trained by :func:`train` with ``run_race``, so each run gets exactly the curves a race of
   it alone gives, on any worker. It returns its curves (a few kilobytes), not its weights.
 * The data is shipped: the client loads the data set once and scatters its training images and
-  labels, as bytes (:class:`Shipped`: 47 MB for the full set, 3.6 MB for the embedded subset), to
+  labels, as bytes (:class:`Shipped`: 47 MB for the full set, 3.9 MB for the embedded subset), to
   every worker at the start of the sweep, so a worker needs optviz installed and nothing else, and
   every worker trains on exactly the client's data. Each worker turns them into the model's floats
   once (:func:`_split`), not at every task.
