@@ -9,7 +9,6 @@ in a fragment while it runs.
 """
 
 import math
-import time
 
 import pandas as pd
 import streamlit as st

@@ -97,7 +97,8 @@ def test_a_sweep_started_from_the_page_fills_in_the_curves_the_tuned_race_and_th
     assert len(races) == 2 and "at each one's best α" in races[0] and "at the article's α = 0.001" in races[1]
     verdicts = at.table[0].value
     assert len(verdicts) == 5 and list(verdicts.columns) == [tab.label for tab in at.tabs]
-    assert verdicts.index[0].startswith("1. ") and set(verdicts.stack()) <= {"✓ holds", "✗ does not hold", "? cannot tell"}
+    assert verdicts.index[0].startswith("1. ")
+    assert set(verdicts.stack()) <= {"✓ holds", "✗ does not hold", "? cannot tell"}
     assert "Resume" not in [b.label for b in at.button] and "Start the sweep" not in [b.label for b in at.button]
 
     again = pick(opened())  # another session, or the same after a restart: shown, not trained again
