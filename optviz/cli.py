@@ -48,7 +48,8 @@ def _train(args) -> int:
     from optviz.optimizers import get
     from optviz.race.training import RaceConfig
 
-    names = _names(args.optimizers)
+    names = {"article": ARTICLE, "all": tuple(OPTIMIZERS)}.get(args.optimizers) or tuple(
+        n.strip() for n in args.optimizers.split(","))
     hyper = {}
     for key in HYPERS:  # a flag applies to every optimizer of the race that takes it
         if getattr(args, key) is not None:
@@ -57,7 +58,10 @@ def _train(args) -> int:
                 raise ValueError(f"none of {', '.join(names)} takes --{key.replace('_', '-')}")
             for name in takers:
                 hyper.setdefault(name, {})[key] = getattr(args, key)
-    hidden = _list("--hidden", args.hidden, int, "300,100")
+    try:
+        hidden = tuple(int(size) for size in args.hidden.split(","))
+    except ValueError:
+        raise ValueError(f"--hidden takes layer sizes like 300,100, got {args.hidden!r}") from None
     config = RaceConfig(optimizers=names, hyper=hyper, convention=args.convention, epochs=args.epochs,
                         batch_size=args.batch_size, seed=args.seed, hidden=hidden, data=args.data)
     if not args.json:

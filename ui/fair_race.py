@@ -66,7 +66,7 @@ def section(store: jobs.Store, data: str) -> None:
     runs = len(config.runs())
     partial = job is not None and not job.running and len(job.runs) < runs
     if job is None or partial:
-        asked = st.button("Resume" if partial else "Start the sweep", type="primary", icon=":material/play_arrow:",
+        asked = st.button("Resume" if partial else "Run the sweep", type="primary", icon=":material/play_arrow:",
                           key=_key("start"), help=f"{runs} trainings: {len(config.optimizers)} optimizers × "
                                                   f"{len(config.lrs)} α × {len(config.seeds)} seeds."
                                                   + (f" The {len(job.runs)} finished are kept." if partial else ""))
@@ -89,7 +89,7 @@ def _view(sweeps: jobs.Sweeps, config: sweep.SweepConfig, live: bool) -> None:
     """The sweep's state, its curves against α, the two races and their conclusions."""
     job = sweeps.get(config.key())
     if job is None:
-        st.info("Press *Start the sweep* to train every optimizer at every α of the grid. The sweep runs on the "
+        st.info("Press *Run the sweep* to train every optimizer at every α of the grid. The sweep runs on the "
                 "server and keeps every run it finishes: it goes on when this page is closed, and resumes where it "
                 "stopped after a restart.")
         return

@@ -67,13 +67,13 @@ def test_the_section_offers_the_articles_eight_at_six_alpha_and_says_what_a_swee
     at = opened()
     assert any(h.value.startswith("The fair race") for h in at.header)
     assert at.multiselect(key="fair.lrs").value == list(sweep.DEFAULT_LRS)
-    assert button(at, "Start the sweep").help.startswith("144 trainings: 8 optimizers × 6 α × 3 seeds")
-    assert any("Press *Start the sweep*" in info.value for info in at.info)
+    assert button(at, "Run the sweep").help.startswith("144 trainings: 8 optimizers × 6 α × 3 seeds")
+    assert any("Press *Run the sweep*" in info.value for info in at.info)
 
 
 def test_a_sweep_started_from_the_page_fills_in_the_curves_the_tuned_race_and_the_conclusions():
     at = pick(opened())
-    button(at, "Start the sweep").click().run()
+    button(at, "Run the sweep").click().run()
     assert not at.exception, at.exception
     job = ended(PICKED.key())
     assert job.state == "finished", job.reason
@@ -99,7 +99,7 @@ def test_a_sweep_started_from_the_page_fills_in_the_curves_the_tuned_race_and_th
     assert len(verdicts) == 5 and list(verdicts.columns) == [tab.label for tab in at.tabs]
     assert verdicts.index[0].startswith("1. ")
     assert set(verdicts.stack()) <= {"✓ holds", "✗ does not hold", "? cannot tell"}
-    assert "Resume" not in [b.label for b in at.button] and "Start the sweep" not in [b.label for b in at.button]
+    assert "Resume" not in [b.label for b in at.button] and "Run the sweep" not in [b.label for b in at.button]
 
     again = pick(opened())  # another session, or the same after a restart: shown, not trained again
     assert charts(again).keys() == figures.keys()
@@ -109,7 +109,7 @@ def test_an_unreachable_scheduler_of_the_server_fails_without_showing_its_addres
     monkeypatch.setenv(sweep.SCHEDULER_VARIABLE, "tcp://127.0.0.1:9")  # the discard port: nothing answers
     monkeypatch.setattr(sweep, "CONNECT_SECONDS", 1.0)
     at = pick(opened())
-    button(at, "Start the sweep").click().run()
+    button(at, "Run the sweep").click().run()
     job = ended(PICKED.key(), seconds=60)
     assert job.state == "failed" and job.cluster == "this server's Dask cluster"
     at.run()
@@ -122,7 +122,7 @@ def test_an_unreachable_scheduler_of_the_server_fails_without_showing_its_addres
 def test_a_bad_server_setting_is_a_message_and_a_link_cannot_name_a_scheduler(monkeypatch):
     monkeypatch.setenv(sweep.SCHEDULER_VARIABLE, "not an address")
     at = pick(opened({"scheduler": "tcp://127.0.0.1:8786", sweep.SCHEDULER_VARIABLE: "tcp://127.0.0.1:8786"}))
-    button(at, "Start the sweep").click().run()
+    button(at, "Run the sweep").click().run()
     assert not at.exception, at.exception
     assert "This server's Dask setting cannot be used" in at.error[0].value
     assert jobs.Sweeps(jobs.Store()).get(PICKED.key()) is None
@@ -135,4 +135,4 @@ def test_a_sweep_too_large_is_refused_with_its_size():
     at.run()
     assert not at.exception
     assert "parameter-epochs; the limit is" in at.error[0].value
-    assert "Start the sweep" not in [b.label for b in at.button]
+    assert "Run the sweep" not in [b.label for b in at.button]

@@ -62,7 +62,7 @@ def test_a_sweep_picked_and_started_in_the_browser_fills_in_and_fits_the_screen(
             _lowest(page, "Seeds per α")
             _lowest(page, "Epochs per run")
             if index == 0:  # the second size finds it finished in the store
-                page.get_by_role("button", name="Start the sweep").click()
+                page.get_by_role("button", name="Run the sweep").click()
             page.get_by_text("Finished: 4 runs").wait_for(timeout=180_000)
             page.wait_for_function(f"() => ({TITLES})().filter(t => t.startsWith('The race')).length == 2",
                                    timeout=60_000)
