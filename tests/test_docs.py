@@ -14,7 +14,7 @@ import pytest
 from optviz.optimizers import OPTIMIZERS
 
 MODULES = ["optviz", "optviz.engine.evaluate", "optviz.engine.maps", "optviz.engine.trajectory", "optviz.engine.tuning",
-           "optviz.race.mlp", "optviz.race.training"]
+           "optviz.race.mlp", "optviz.race.sweep", "optviz.race.training"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -17,6 +17,7 @@ from optviz.race import conclusions, jobs
 from optviz.optimizers import HYPERS, OPTIMIZERS
 from optviz.scenario import LIMITS
 from optviz.race.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_SEED, RaceConfig
+from ui import fair_race
 from ui.common import KEEP, hyper_widget, notices, show
 
 #: How often the live curves are redrawn while a race runs (seconds). The article's race on the
@@ -268,6 +269,7 @@ def page() -> None:
         if store.notice:
             st.warning(_public(store.notice), icon=":material/build:")
         _race(store, config)
+        fair_race.section(store, config.data)
     except jobs.StoreError as error:
         _store.clear()  # the next run opens the file again, moving it aside if it is damaged
         _store_failed(error)
