@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from optviz.scenario import presenting
-from ui import gallery, lab, race
+from ui import gallery, lab, maps, race
 
 # The icon is a file of the app's own: an emoji or a Material icon would be fetched from another host.
 st.set_page_config(page_title="optviz", page_icon=str(Path(__file__).parent / "ui" / "icon.png"), layout="wide",
@@ -24,5 +24,6 @@ pages = [
     lab_page,
     st.Page(article_figures, title="The article's figures", icon=":material/photo_library:", url_path="gallery"),
     st.Page(race.page, title="Training race", icon=":material/sprint:", url_path="race"),
+    st.Page(maps.page, title="Maps", icon=":material/grid_on:", url_path="maps"),
 ]
 st.navigation(pages, position="hidden" if presenting(st.query_params.get("present")) else "sidebar").run()

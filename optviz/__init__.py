@@ -17,15 +17,20 @@ _EXPORTS = {
     "OPTIMIZERS": "optviz.optimizers",
     "SURFACES": "surfaces",
 }
+#: Modules reached from the top: ``optviz.maps.stability(...)``.
+_MODULES = {"maps": "optviz.engine.maps"}
 
-__all__ = list(_EXPORTS)
+__all__ = [*_EXPORTS, *_MODULES]
 
 
 def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'optviz' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    else:
+        raise AttributeError(f"module 'optviz' has no attribute {name!r}")
     globals()[name] = value  # looked up once: optviz.trace in a loop costs nothing more
     return value

@@ -170,12 +170,17 @@ def _race(config) -> dict:
 
 def _bench(args) -> int:
     try:  # the benchmarks live beside the package, in a checkout of optviz
-        from benchmarks import engine, mlp
+        from benchmarks import engine, maps, mlp
     except ImportError:
         print("error: the benchmarks are not here: run `python -m optviz bench` from a checkout of optviz",
               file=sys.stderr)
         return 2
-    (mlp if args.mlp else engine).main(quick=args.quick)
+    if args.mlp:
+        mlp.main(quick=args.quick)
+        return 0
+    engine.main(quick=args.quick)
+    print()
+    maps.main(quick=args.quick)
     return 0
 
 
@@ -218,7 +223,7 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("name", nargs="*", help="only these (default: all)")
     listing.set_defaults(run=_optimizers)
 
-    bench = commands.add_parser("bench", help="measure the kernels against NumPy, JAX + optax and torch.optim")
+    bench = commands.add_parser("bench", help="measure the kernels and a stability map against NumPy, JAX + optax and torch.optim")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     bench.add_argument("--mlp", action="store_true", help="the training race's MLP against PyTorch instead")
     bench.set_defaults(run=_bench)

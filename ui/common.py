@@ -31,18 +31,20 @@ def static_export_problem() -> str | None:
     return export.static_export_problem()
 
 
-def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: bool = False):
+def show(fig, key: str, *, csv=None, height: int | str = "content", selectable: bool = False, on_select=None):
     """A figure in the page, themed as exported, with a popover to download it under it."""
-    event = chart(fig, key, height=height, selectable=selectable)
+    event = chart(fig, key, height=height, selectable=selectable, on_select=on_select)
     export_menu(fig, key, csv=csv)
     return event
 
 
-def chart(fig, key: str, *, height: int | str = "content", selectable: bool = False):
-    """A figure in the page, themed as exported; ``height`` sizes the chart on the page only."""
+def chart(fig, key: str, *, height: int | str = "content", selectable: bool = False, on_select=None):
+    """A figure in the page, themed as exported; ``height`` sizes the chart on the page only. A click
+    on a point reruns the page if ``selectable``, or calls ``on_select`` first (the selection is
+    then in ``st.session_state[key]``)."""
     return st.plotly_chart(
         fig, theme=None, config=plots.plotly_config(fig), key=key, height=height,
-        on_select="rerun" if selectable else "ignore", selection_mode="points",
+        on_select=on_select or ("rerun" if selectable else "ignore"), selection_mode="points",
     )
 
 
@@ -116,6 +118,8 @@ def hyper_widget(label: str, key: str, name: str) -> None:
 MAX_NOTICES = 5
 #: Characters shown of one notice (a link may carry 100 KB in one value).
 MAX_NOTICE_CHARS = 300
+
+
 
 
 def notices(messages) -> None:

@@ -71,7 +71,7 @@ def _small(name, symbol, meaning, high=1.0, lab_high=1.0, **more) -> HyperParame
 HYPERS = {h.name: h for h in (
     HyperParameter("lr", r"\alpha", "learning rate", 0.0, 1000.0, (1e-5, 10.0), scale="log", stops=LR_STOPS,
                    open_low=True),
-    HyperParameter("momentum", r"\beta", "momentum: the share of the last step kept (friction 1 − β)", 0.0, 1.0,
+    HyperParameter("momentum", r"\beta", "momentum (friction is 1 − β)", 0.0, 1.0,
                    (0.0, 0.999)),
     HyperParameter("rho", r"\rho", "decay of the squared-gradient average", 0.0, 1.0, (0.0, 0.999)),
     _decay("beta1", r"\beta_1", "decay of the first moment"),

@@ -33,7 +33,7 @@ _IN_GRADIENT_UNITS = (r"m_t = \beta\, m_{t-1} + g_t", r"\theta_t = \theta_{t-1} 
 
 OPTIMIZER = Optimizer(
     name="nesterov",
-    title="Nesterov",
+    title="Nesterov (NAG)",
     year="Nesterov, 1983; Sutskever et al., 2013",
     article=3,
     hyper=("lr", "momentum"),

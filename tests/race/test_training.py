@@ -406,12 +406,14 @@ def test_one_epoch_of_adam_on_the_full_data():
     assert result.val_accuracy[0] > 0.8  # the article's Adam: about 0.85 after one epoch
 
 
-def test_cli_bench_mlp_runs_the_mlp_benchmark(monkeypatch):
+def test_cli_bench_runs_the_kernels_and_maps_benchmarks_or_the_mlp_one(monkeypatch):
     from benchmarks import engine as bench
+    from benchmarks import maps as maps_bench
     from benchmarks import mlp as mlp_bench
 
     ran = []
     monkeypatch.setattr(mlp_bench, "main", lambda quick: ran.append(("mlp", quick)))
     monkeypatch.setattr(bench, "main", lambda quick: ran.append(("kernels", quick)))
+    monkeypatch.setattr(maps_bench, "main", lambda quick: ran.append(("maps", quick)))
     assert main(["bench", "--mlp", "--quick"]) == 0 and main(["bench"]) == 0
-    assert ran == [("mlp", True), ("kernels", False)]
+    assert ran == [("mlp", True), ("kernels", False), ("maps", False)]

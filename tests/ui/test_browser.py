@@ -38,6 +38,11 @@ MEASURE = """() => {
   }));
 }"""
 
+#: Every chart has finished drawing: each has plot areas, none of them empty (a chart the page is
+#: still replacing after a rerun measures 0 × 0).
+DRAWN = f"""() => ({MEASURE})().every(chart => chart.plots.length > 0 &&
+  chart.plots.every(plot => plot.right - plot.left > 0 && plot.bottom - plot.top > 0))"""
+
 
 @pytest.fixture(scope="module")
 def server():
@@ -121,6 +126,7 @@ def _view(page, name: str, charts: int = 2) -> None:
     """Switch the lab's view and wait until its figure is drawn."""
     page.get_by_role("radio", name=name, exact=True).click()
     page.wait_for_function(f"() => document.querySelectorAll('{CHART}').length >= {charts}", timeout=60_000)
+    page.wait_for_function(DRAWN, timeout=60_000)
     time.sleep(1.5)
 
 

@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz.engine import jit
+from optviz.optimizers import OPTIMIZERS
 from optviz.race import conclusions, data, jobs
 from optviz.race.training import MAX_BATCH_SIZE, MAX_EPOCHS, RaceConfig
 from ui import race
@@ -85,15 +86,19 @@ def test_the_page_opens_on_the_article_preset_with_the_embedded_subset():
     assert not button(at, "Start").disabled and button(at, "Cancel").disabled
 
 
-def test_the_widgets_cannot_ask_for_more_than_the_race_limits():
-    """The most every widget allows at once is a race RaceConfig accepts (its limits: see training)."""
+def test_every_optimizer_races_and_what_the_limits_refuse_is_said_on_the_page():
+    """The widgets offer the whole registry; the article's eight at the most every other widget allows
+    are a race RaceConfig accepts, and a race beyond the limits (see training) is a message, not a crash."""
     at = opened()
     optimizers = at.multiselect(key="race.optimizers").options
     epochs, batch_sizes = at.slider(key="race.epochs"), at.selectbox(key="race.batch_size").options
-    assert len(optimizers) == len(race.ARTICLE.optimizers)
+    assert len(optimizers) == len(OPTIMIZERS)
     assert int(epochs.max) == MAX_EPOCHS and max(map(int, batch_sizes)) <= MAX_BATCH_SIZE
     RaceConfig(optimizers=race.ARTICLE.optimizers, epochs=int(epochs.max), batch_size=max(map(int, batch_sizes)),
                hidden=race.ARTICLE.hidden, data="embedded")  # the network is the article's: no widget changes it
+    at.multiselect(key="race.optimizers").set_value(list(OPTIMIZERS))
+    at.slider(key="race.epochs").set_value(MAX_EPOCHS).run()
+    assert not at.exception and "parameter-epochs; the limit is" in at.error[0].value
 
 
 def test_a_short_race_from_the_page_draws_curves_the_table_and_the_conclusions():
