@@ -48,8 +48,7 @@ def _train(args) -> int:
     from optviz.optimizers import get
     from optviz.race.training import RaceConfig
 
-    names = {"article": ARTICLE, "all": tuple(OPTIMIZERS)}.get(args.optimizers) or tuple(
-        n.strip() for n in args.optimizers.split(","))
+    names = _names(args.optimizers)
     hyper = {}
     for key in HYPERS:  # a flag applies to every optimizer of the race that takes it
         if getattr(args, key) is not None:
@@ -58,10 +57,7 @@ def _train(args) -> int:
                 raise ValueError(f"none of {', '.join(names)} takes --{key.replace('_', '-')}")
             for name in takers:
                 hyper.setdefault(name, {})[key] = getattr(args, key)
-    try:
-        hidden = tuple(int(size) for size in args.hidden.split(","))
-    except ValueError:
-        raise ValueError(f"--hidden takes layer sizes like 300,100, got {args.hidden!r}") from None
+    hidden = _list("--hidden", args.hidden, int, "300,100")
     config = RaceConfig(optimizers=names, hyper=hyper, convention=args.convention, epochs=args.epochs,
                         batch_size=args.batch_size, seed=args.seed, hidden=hidden, data=args.data)
     if not args.json:
@@ -84,6 +80,100 @@ def _train(args) -> int:
         output.close()
     print(f"curves written to {args.json}")
     return 0
+
+
+def _names(text: str) -> tuple:
+    """--optimizers: article, all, or names separated by commas."""
+    return {"article": ARTICLE, "all": tuple(OPTIMIZERS)}.get(text) or tuple(n.strip() for n in text.split(","))
+
+
+def _list(flag: str, text: str, kind, example: str) -> tuple:
+    """A flag's values separated by commas, each a ``kind``; a ValueError naming the flag otherwise."""
+    try:
+        return tuple(kind(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"{flag} takes values like {example}, got {text!r}") from None
+
+
+def _lr_grid(text: str) -> tuple:
+    """--lr-grid LO:HI:N: N values of α from LO to HI, evenly spaced on a log scale, to 3 digits."""
+    parts = text.split(":")
+    try:
+        low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+        if len(parts) != 3:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise ValueError(f"--lr-grid takes LO:HI:N such as 1e-4:1e-1:7, got {text!r}") from None
+    if not (0 < low < high and math.isfinite(high) and count >= 2) and not (0 < low == high and count == 1):
+        raise ValueError(f"--lr-grid LO:HI:N needs 0 < LO < HI and N ≥ 2 values (or LO = HI and N = 1), got {text!r}")
+    return tuple(float(f"{low * (high / low) ** (i / max(1, count - 1)):.3g}") for i in range(count))
+
+
+def _sweep(args) -> int:
+    from optviz.race import sweep
+
+    if args.scheduler is not None and args.workers is not None:
+        raise ValueError("--workers sizes the local cluster; a cluster given by --scheduler has its own workers")
+    lrs = _lr_grid(args.lr_grid) if args.lr_grid else _list("--lr", args.lr, float, "1e-4,3e-4,1e-3")
+    config = sweep.SweepConfig(optimizers=_names(args.optimizers), lrs=lrs,
+                               seeds=_list("--seeds", args.seeds, int, "0,1,2"), convention=args.convention,
+                               epochs=args.epochs, batch_size=args.batch_size,
+                               hidden=_list("--hidden", args.hidden, int, "300,100"), data=args.data)
+    try:  # before the sweep, which may take hours: a path that cannot be written fails now
+        output = _Output(args.json) if args.json else None
+    except OSError as error:
+        print(f"error: cannot write {args.json} ({error.strerror or error})", file=sys.stderr)
+        return 2
+    try:
+        return _swept(args, config, output)
+    finally:
+        if output is not None:
+            output.close()
+
+
+def _swept(args, config, output) -> int:
+    """Run the sweep on its cluster, print its table and write ``output``; the exit status."""
+    from optviz.race import data, jobs, sweep
+
+    plan = None
+    try:
+        with sweep.cluster(args.scheduler, args.workers) as (client, where):
+            dataset = data.load(config.data, progress=data.text_progress())
+            print(f"data: {dataset.source}; {len(dataset.y_train):,} training images, of which "
+                  f"{len(dataset.y_train) // 12:,} held out for validation")
+            for note in dataset.notes:
+                print(f"  {note}")
+            workers = len(client.scheduler_info()["workers"])
+            print(f"cluster: {where}" + ("" if args.scheduler is None else f", {workers} workers connected now"
+                                         + ("" if workers else ": the runs wait for one")))
+            plan = sweep.begin(jobs.Store(), config, dataset, cluster=where)
+            print(f"{plan.total} runs: {len(config.optimizers)} optimizers × {len(config.lrs)} α × "
+                  f"{len(config.seeds)} seeds, {config.epochs} epoch{'s' * (config.epochs > 1)} each (batch {config.batch_size}, hidden "
+                  f"{'-'.join(map(str, config.hidden))}); {len(plan.results)} already in the store, training "
+                  f"{len(plan.todo)}")
+            state = sweep.drive(plan, client, on_result=sweep.text_progress(plan))
+    except (jobs.Refused, jobs.StoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (sweep.SweepError, KeyboardInterrupt) as error:
+        if plan is None:
+            raise
+        print(f"\n{'interrupted' if isinstance(error, KeyboardInterrupt) else f'error: {error}'}; "
+              f"{len(plan.results)} of {plan.total} runs are kept in the store, and the same command trains the "
+              "others", file=sys.stderr)
+        return 130 if isinstance(error, KeyboardInterrupt) else 1
+    print(f"\n{sweep.summary(config, plan.results.values())}")
+    if state != "finished":
+        print(f"the sweep was {state} after {len(plan.results)} of {plan.total} runs", file=sys.stderr)
+    if output is not None:
+        try:
+            output.write(sweep.document(config, plan))
+        except OSError as error:
+            print(f"error: cannot write {args.json} ({error.strerror or error}); the runs are kept in the store",
+                  file=sys.stderr)
+            return 2
+        print(f"runs written to {args.json}")
+    return 0 if state == "finished" else 1
 
 
 class _Output:
@@ -241,6 +331,26 @@ def parser() -> argparse.ArgumentParser:
     _hyper_flags(train, "for every optimizer that takes it (default: the article's, else the convention's)")
     train.add_argument("--json", metavar="OUT", help="write the config, the data source and every curve to OUT")
     train.set_defaults(run=_train)
+
+    sweep = commands.add_parser("sweep", help="train the MLP at every α of a grid over several seeds, on a Dask "
+                                "cluster, and find each optimizer's best α")
+    sweep.add_argument("--data", default="auto", help="as for train (default: auto); the client loads it and ships "
+                       "it to every worker")
+    sweep.add_argument("--optimizers", default="article", help="as for train (default: article)")
+    grid = sweep.add_mutually_exclusive_group()
+    grid.add_argument("--lr", default="3e-4,1e-3,3e-3,1e-2,3e-2,1e-1", help="the α to try, comma-separated "
+                      "(default: 3e-4,1e-3,3e-3,1e-2,3e-2,1e-1)")
+    grid.add_argument("--lr-grid", metavar="LO:HI:N", help="N values of α from LO to HI on a log scale")
+    sweep.add_argument("--seeds", default="0,1,2", help="comma-separated (default: 0,1,2)")
+    sweep.add_argument("--epochs", type=int, default=20)
+    sweep.add_argument("--batch-size", type=int, default=32)
+    sweep.add_argument("--hidden", default="300,100", help="hidden layer sizes, comma-separated")
+    sweep.add_argument("--convention", choices=CONVENTIONS, default="keras")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler (default: a local "
+                       "cluster of one worker process per core)")
+    sweep.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    sweep.add_argument("--json", metavar="OUT", help="write the settings, every run and each best α to OUT")
+    sweep.set_defaults(run=_sweep)
     return top
 
 

@@ -3,8 +3,8 @@
 The builders, by kind: the surface with its runs (:mod:`~optviz.plots.surface`), curves against
 step and the ball on a curve (:mod:`~optviz.plots.curves`), the race played step by step
 (:mod:`~optviz.plots.animation`), the arrows inside each step (:mod:`~optviz.plots.steps`), the
-curve behind a tuned α (:mod:`~optviz.plots.tuning`), the training race (:mod:`~optviz.plots.race`);
-files to take away in :mod:`~optviz.plots.export`.
+curve behind a tuned α (:mod:`~optviz.plots.tuning`), the training race (:mod:`~optviz.plots.race`)
+and its α sweeps (:mod:`~optviz.plots.sweep`); files to take away in :mod:`~optviz.plots.export`.
 """
 
 from optviz.plots.animation import race_animation
@@ -12,6 +12,7 @@ from optviz.plots.curves import (DISTANCE_TITLE, HEADROOM, ball, distance_curves
                                  progress)
 from optviz.plots.race import epoch_ticks, training_race
 from optviz.plots.steps import step_through
+from optviz.plots.sweep import sweep_curves
 from optviz.plots.surface import GRID, GRID_3D, contour, lowest, surface_3d
 from optviz.plots.theme import (CONVENTION_NAMES, CURVE_POINTS, FRAMES, IMAGE_SCALE, PALETTE, PATH_POINTS, QUIET,
                                 SLIDE, THEME, THEME_SPEC, color, figure_name, finite_steps, labels, latex_text,
@@ -23,5 +24,5 @@ __all__ = [
     "PALETTE", "PATH_POINTS", "QUIET", "SLIDE", "THEME", "THEME_SPEC", "ball", "color", "contour", "epoch_ticks",
     "distance_curves", "figure_name", "finite_steps", "labels", "latex_text", "learning_rates", "loss_curves",
     "lowest", "number", "plotly_config", "progress", "race_animation", "run_label", "step_through", "surface_3d",
-    "symbol", "thin", "training_race", "tuning_curves",
+    "sweep_curves", "symbol", "thin", "training_race", "tuning_curves",
 ]

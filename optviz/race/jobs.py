@@ -96,8 +96,9 @@ BUSY_SECONDS = 10.0
 PATIENCE_SECONDS = 60.0
 #: The longest wait before a failed write is tried again (seconds); the waits double from TICK_SECONDS.
 MAX_RETRY_SECONDS = 8.0
-#: Bump when the tables change: a store of another version is moved aside, not misread.
-SCHEMA_VERSION = 1
+#: Bump when the tables change: a store of another version is moved aside, not misread (but for
+#: version 1, which gains the sweeps' tables and keeps its races).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE jobs (
@@ -123,6 +124,34 @@ CREATE TABLE records (
 );
 CREATE INDEX records_by_key ON records (key, id);
 """
+#: The α sweeps (see Sweeps), added by version 2.
+_SWEEP_SCHEMA = """
+CREATE TABLE sweeps (
+    key TEXT PRIMARY KEY,
+    config TEXT NOT NULL,          -- SweepConfig.to_dict(), as JSON
+    state TEXT NOT NULL,           -- as a race's (see Job), but never cancelled for want of a viewer
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,          -- the data it trains on, as optviz.race.data describes it
+    fingerprint TEXT NOT NULL,     -- of that data's training images and labels
+    cluster TEXT NOT NULL,         -- where it runs, in words
+    run TEXT NOT NULL,             -- as in jobs: the client that drives it, its process and start
+    pid INTEGER NOT NULL,
+    boot TEXT NOT NULL,
+    started REAL NOT NULL,
+    ended REAL,
+    heartbeat REAL NOT NULL,
+    cancel INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sweep_runs (
+    sweep TEXT NOT NULL,
+    key TEXT NOT NULL,             -- the run's own key: its one-optimizer race and the data's fingerprint
+    result TEXT NOT NULL,          -- its curves, optimizer, α, seed and worker, as JSON
+    finished REAL NOT NULL,
+    PRIMARY KEY (sweep, key)
+);
+CREATE INDEX sweep_runs_by_key ON sweep_runs (key);
+"""
+_TABLES = {"jobs", "records", "sweeps", "sweep_runs"}
 
 #: This process, as job owners name it.
 _BOOT = uuid.uuid4().hex
@@ -410,14 +439,14 @@ class Store:
             db.execute("BEGIN IMMEDIATE")  # two processes opening a new file: one creates, the other checks
             version = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version == 0 and not tables:
-                for statement in _SCHEMA.split(";")[:-1]:
+            if (version, tables) in ((0, set()), (1, {"jobs", "records"})):  # new, or of version 1
+                for statement in ((_SCHEMA if version == 0 else "") + _SWEEP_SCHEMA).split(";")[:-1]:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION or tables != {"jobs", "records"}:
+            elif version != SCHEMA_VERSION or tables != _TABLES:
                 found = ", ".join(sorted(tables)) or "none"
                 raise _WrongSchema(f"it holds schema version {version} with tables {found}; this optviz reads "
-                                   f"version {SCHEMA_VERSION} with jobs and records")
+                                   f"version {SCHEMA_VERSION} with {', '.join(sorted(_TABLES))}")
             elif db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise _WrongSchema("SQLite's quick_check found damage")
             db.execute("COMMIT")
@@ -587,3 +616,154 @@ def _results(config: RaceConfig, records, earlier=None) -> dict:
 def _describe(config: RaceConfig) -> str:
     names = ", ".join(OPTIMIZERS[name].title for name in config.optimizers)
     return f"a race of {names} for {config.epochs} epochs"
+
+
+# -- α sweeps -------------------------------------------------------------------------------------
+
+
+#: Sweeps kept on disk, with their runs (a run is about 2 KB for 20 epochs); older ones go.
+KEPT_SWEEPS = 20
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """One α sweep as the store knows it at one moment (see :class:`Sweeps`).
+
+    ``config`` is the sweep's settings as a plain dict (``SweepConfig.to_dict()``); ``runs`` maps
+    each finished run's key to its result, as its client wrote it. ``state`` is "running",
+    "finished", "cancelled", "failed" or "interrupted" (its client vanished), as a race's.
+    """
+
+    key: str
+    config: dict
+    state: str
+    reason: str
+    source: str
+    fingerprint: str
+    cluster: str
+    started: float
+    ended: float | None
+    cancelling: bool
+    runs: dict
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
+class Sweeps:
+    """The α sweeps of a race store (``optviz.race.sweep`` runs them on a Dask cluster).
+
+    A sweep's client, in whatever process drives it (``python -m optviz sweep``, or a thread of
+    the app), writes each run as its result arrives from a worker; the workers never touch the
+    store. So a sweep whose client stops keeps every run that finished, and the same sweep begun
+    again trains only the others. A run is kept under its own key (its one-optimizer race and the
+    data's fingerprint), so a sweep also takes the runs another sweep trained with the same settings.
+
+    A client owns its sweep as a worker owns its race (its process, its boot id and a run id; a
+    heartbeat it stamps), and a sweep whose client vanished is found "interrupted" the same way
+    (:meth:`Store._dead`). Unlike a race, a sweep nobody watches goes on: it is meant to run for
+    an hour unattended.
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def begin(self, key: str, config: dict, *, source: str, fingerprint: str, cluster: str, run_keys,
+              alone: bool = False) -> tuple[str, dict]:
+        """Claim the sweep for this client; return its run id and the runs already finished.
+
+        The finished runs are this sweep's from an earlier start, and those any kept sweep trained
+        under the same run keys (copied into this one). Raises :class:`Refused` if this sweep's
+        client is alive elsewhere, or, if ``alone``, while any other sweep runs. The runs of a
+        sweep begun on other data (another fingerprint) are dropped.
+        """
+        now, run, run_keys = time.time(), uuid.uuid4().hex, list(run_keys)
+        store = self.store
+        with store._transaction() as db:
+            for row in db.execute("SELECT * FROM sweeps WHERE state = 'running'").fetchall():
+                self._reap(db, row, now)
+            row = db.execute("SELECT * FROM sweeps WHERE key = ?", (key,)).fetchone()
+            if row is not None and row["state"] == "running":
+                raise Refused(f"This sweep is running already ({row['cluster']}, its client in process "
+                              f"{row['pid']}); watch it, or cancel it first.")
+            others = db.execute("SELECT key FROM sweeps WHERE state = 'running'").fetchall()
+            if alone and others:
+                raise Refused("One sweep at a time runs on this server, and another is running; wait until it ends "
+                              "or cancel it.")
+            if row is not None and row["fingerprint"] != fingerprint:
+                db.execute("DELETE FROM sweep_runs WHERE sweep = ?", (key,))
+            db.execute("DELETE FROM sweeps WHERE key = ?", (key,))
+            db.execute("INSERT INTO sweeps (key, config, state, reason, source, fingerprint, cluster, run, pid, boot, "
+                       "started, heartbeat) VALUES (?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (key, json.dumps(config), source, fingerprint, cluster, run, os.getpid(), _BOOT, now, now))
+            for start in range(0, len(run_keys), 500):  # SQLite takes at most 32,766 parameters a statement
+                chunk = run_keys[start:start + 500]
+                db.execute(f"INSERT OR IGNORE INTO sweep_runs SELECT ?, key, result, MIN(finished) FROM sweep_runs "
+                           f"WHERE key IN ({','.join('?' * len(chunk))}) GROUP BY key", (key, *chunk))
+            db.execute("DELETE FROM sweeps WHERE key IN (SELECT key FROM sweeps WHERE state != 'running' "
+                       "ORDER BY started DESC LIMIT -1 OFFSET ?)", (KEPT_SWEEPS - 1,))
+            db.execute("DELETE FROM sweep_runs WHERE sweep NOT IN (SELECT key FROM sweeps)")
+            finished = self._runs(db, key)
+            with _live_lock:  # before the commit, so that no one takes the new sweep for a dead one
+                _live.add((store.path, key, run))
+        return run, finished
+
+    def write(self, key: str, run: str, results: dict) -> bool:
+        """Add finished runs (run key → result) and stamp the heartbeat; whether the sweep goes on
+        (False once it is cancelled, or no longer this client's). Waits :data:`TICK_SECONDS` at
+        most for the store."""
+        now = time.time()
+        with self.store._transaction(busy=TICK_SECONDS) as db:
+            row = db.execute("SELECT cancel FROM sweeps WHERE key = ? AND run = ? AND state = 'running'",
+                             (key, run)).fetchone()
+            if row is None:
+                return False
+            db.executemany("INSERT OR REPLACE INTO sweep_runs (sweep, key, result, finished) VALUES (?, ?, ?, ?)",
+                           [(key, run_key, json.dumps(result), now) for run_key, result in results.items()])
+            db.execute("UPDATE sweeps SET heartbeat = ? WHERE key = ?", (now, key))
+        return not row["cancel"]
+
+    def end(self, key: str, run: str, state: str, reason: str) -> None:
+        """Record how the sweep ended, if it is still this client's."""
+        try:
+            with self.store._transaction() as db:
+                db.execute("UPDATE sweeps SET state = ?, reason = ?, ended = ? WHERE key = ? AND run = ? AND "
+                           "state = 'running'", (state, reason, time.time(), key, run))
+        finally:
+            with _live_lock:
+                _live.discard((self.store.path, key, run))
+
+    def get(self, key: str) -> SweepJob | None:
+        """The sweep with this key and its finished runs, or None."""
+        with self.store._transaction(write=False) as db:
+            row = db.execute("SELECT * FROM sweeps WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            if not self.store._dead(row, time.time()):
+                return self._job(db, row)
+        with self.store._transaction() as db:
+            self._reap(db, row, time.time())
+            return self._job(db, db.execute("SELECT * FROM sweeps WHERE key = ?", (key,)).fetchone())
+
+    def cancel(self, key: str) -> None:
+        """Ask the sweep's client to stop; it does within a tick, keeping the finished runs."""
+        with self.store._transaction() as db:
+            db.execute("UPDATE sweeps SET cancel = 1 WHERE key = ? AND state = 'running'", (key,))
+
+    def _reap(self, db, row, now) -> None:
+        if self.store._dead(row, now):
+            db.execute("UPDATE sweeps SET state = 'interrupted', reason = ?, ended = ? WHERE key = ? AND run = ? "
+                       "AND state = 'running'", ("Its client stopped without finishing (the server restarted or its "
+                                                 "process was killed).", now, row["key"], row["run"]))
+
+    def _job(self, db, row) -> SweepJob:
+        return SweepJob(key=row["key"], config=json.loads(row["config"]), state=row["state"], reason=row["reason"],
+                        source=row["source"], fingerprint=row["fingerprint"], cluster=row["cluster"],
+                        started=row["started"], ended=row["ended"], cancelling=bool(row["cancel"]),
+                        runs=self._runs(db, row["key"]))
+
+    @staticmethod
+    def _runs(db, key) -> dict:
+        return {row["key"]: json.loads(row["result"]) for row in
+                db.execute("SELECT key, result FROM sweep_runs WHERE sweep = ? ORDER BY finished, key", (key,))}
