@@ -1,9 +1,14 @@
 """Tests for optviz.race.landscape: the planes, the loss on them, the paths drawn on them."""
 
+import sqlite3
+import threading
+import time
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from optviz.race import data, landscape
+from optviz.race import data, jobs, landscape
 from optviz.race.landscape import PlaneLoss, Settings, Stopped, compute
 from optviz.race.mlp import MLP
 from optviz.race.training import CHECKPOINTS_IN_FIRST_EPOCH, RaceConfig, run_race
@@ -182,3 +187,103 @@ def test_optimizers_not_in_the_race_are_refused(race, split):
         Settings(plane="endpoints").for_race(("adam",))
     with pytest.raises(ValueError, match="the race kept no checkpoints of rmsprop"):
         compute(config, {name: kept for name, kept in checkpoints.items() if name != "rmsprop"}, split, small("pca"))
+
+
+# -- in the race store ------------------------------------------------------------------------------
+
+
+def store_race(store, **changes):
+    """A tiny race trained to its end in ``store``."""
+    config = RaceConfig(**{"optimizers": ("sgd", "adam"), "epochs": 2, "hidden": HIDDEN, "data": "embedded",
+                           **changes})
+    store.start(config)
+    return wait(lambda: (job := store.job(config.key())) and not job.running and job)
+
+
+def wait(until, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not (value := until()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+    return value
+
+
+def test_a_race_in_the_store_keeps_its_checkpoints_and_its_landscape(tmp_path, split):
+    store = jobs.Store(tmp_path / "races.sqlite")
+    race_job = store_race(store)
+    assert race_job.state == "finished"
+    landscapes = jobs.Landscapes(store)
+    kept = landscapes.checkpoints(race_job.key)
+    on_event, direct = landscape.collector()
+    run_race(race_job.config, split, on_event=on_event, checkpoints=True)
+    for name in race_job.config.optimizers:  # the weights as the race made them, to the last bit
+        assert [p for p, _ in kept[name]] == [p for p, _ in direct[name]]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(kept[name], direct[name]))
+    settings = small("pca")
+    started = landscapes.start(race_job, settings)
+    assert started.state in ("running", "finished") and started.race == race_job.key
+    job = wait(lambda: (job := landscapes.job(race_job.config, settings)) and not job.running and job)
+    assert job.state == "finished" and job.progress == 1.0, job.reason
+    np.testing.assert_array_equal(job.result.train_loss,
+                                  compute(race_job.config, direct, split, settings).train_loss)
+    assert landscapes.start(race_job, settings).key == job.key  # asked again: the stored one, not a new run
+    assert jobs.Landscapes(jobs.Store(store.path)).job(race_job.config, settings).result.paths == job.result.paths
+
+
+def test_a_cancelled_landscape_keeps_nothing(tmp_path, monkeypatch):
+    store = jobs.Store(tmp_path / "races.sqlite")
+    race_job = store_race(store)
+    monkeypatch.setattr(jobs, "TICK_SECONDS", 0.01)
+    computing = threading.Event()
+
+    def endless(race, checkpoints, split, settings, *, progress, should_stop):
+        while True:
+            progress(0.5)
+            computing.set()
+            if should_stop():
+                raise Stopped()
+            time.sleep(0.005)
+
+    monkeypatch.setattr(landscape, "compute", endless)
+    landscapes, settings = jobs.Landscapes(store), small("random")
+    landscapes.start(race_job, settings)
+    assert computing.wait(10)
+    assert wait(lambda: landscapes.job(race_job.config, settings).progress == 0.5)
+    landscapes.cancel(race_job.config, settings)
+    job = wait(lambda: (job := landscapes.job(race_job.config, settings)) and not job.running and job)
+    assert (job.state, job.result, job.progress) == ("cancelled", None, 0.0)
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT result FROM landscapes").fetchall() == [(None,)]
+
+
+def test_a_landscape_is_refused_for_a_race_it_cannot_draw(tmp_path, monkeypatch):
+    store = jobs.Store(tmp_path / "races.sqlite")
+    race_job = store_race(store)
+    landscapes = jobs.Landscapes(store)
+    with pytest.raises(ValueError, match="'rmsprop' did not run in this race"):
+        landscapes.start(race_job, small("endpoints", through=("adam", "rmsprop")))
+    with pytest.raises(jobs.Refused, match="of a finished race"):
+        landscapes.start(replace(race_job, state="cancelled"), small("pca"))
+    monkeypatch.setattr(jobs, "KEPT_CHECKPOINTS", 1)
+    store_race(store, seed=1)  # the newer race keeps its checkpoints; the first one's go
+    assert landscapes.checkpoints(race_job.key) == {}
+    with pytest.raises(jobs.Refused, match="no longer kept"):
+        landscapes.start(race_job, small("pca"))
+
+
+def test_a_store_of_version_2_gains_the_landscapes_and_keeps_its_races_and_sweeps(tmp_path):
+    path = tmp_path / "races.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(jobs._SCHEMA + jobs._SWEEP_SCHEMA)
+        db.execute("PRAGMA user_version = 2")
+        db.execute("INSERT INTO jobs (key, config, state, reason, source, run, pid, boot, started, heartbeat, viewed) "
+                   "VALUES ('k', '{}', 'finished', '', 'embedded', 'r', 1, 'b', 0, 0, 0)")
+        db.execute("INSERT INTO sweep_runs (sweep, key, result, finished) VALUES ('s', 'r', '{}', 0)")
+    store = jobs.Store(path)
+    assert store.notice == "" and not list(tmp_path.glob("*.damaged-*"))
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == jobs.SCHEMA_VERSION == 3
+        assert db.execute("SELECT key FROM jobs").fetchall() == [("k",)]
+        assert db.execute("SELECT key FROM sweep_runs").fetchall() == [("r",)]
+        assert db.execute("SELECT COUNT(*) FROM landscapes").fetchone() == (0,)
+    assert jobs.Landscapes(store).checkpoints("k") == {}
