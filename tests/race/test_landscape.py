@@ -1,5 +1,6 @@
 """Tests for optviz.race.landscape: the planes, the loss on them, the paths drawn on them."""
 
+import json
 import sqlite3
 import threading
 import time
@@ -8,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from optviz.cli import main
 from optviz.race import data, jobs, landscape
 from optviz.race.landscape import PlaneLoss, Settings, Stopped, compute
 from optviz.race.mlp import MLP
@@ -287,3 +289,40 @@ def test_a_store_of_version_2_gains_the_landscapes_and_keeps_its_races_and_sweep
         assert db.execute("SELECT key FROM sweep_runs").fetchall() == [("r",)]
         assert db.execute("SELECT COUNT(*) FROM landscapes").fetchone() == (0,)
     assert jobs.Landscapes(store).checkpoints("k") == {}
+
+
+# -- python -m optviz landscape ---------------------------------------------------------------------
+
+
+def test_the_command_trains_the_race_in_the_store_and_writes_the_landscape(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OPTVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "landscape.json"
+    command = ["landscape", "--data", "embedded", "--optimizers", "sgd,adam,rmsprop", "--epochs", "1", "--hidden",
+               "16,8", "--plane", "endpoints", "--through", "adam,sgd", "--grid", "7", "--images", "100",
+               "--json", str(out)]
+    assert main(command) == 0
+    document = json.loads(out.read_text())
+    assert document["plane"] == "endpoints" and document["through"] == ["adam", "sgd"]
+    assert len(document["axes"]["a"]) == len(document["axes"]["b"]) == 7
+    assert np.shape(document["train_loss"]) == np.shape(document["val_loss"]) == (7, 7)
+    assert [point["epoch"] for point in document["paths"]["adam"]] == [0, *CHECKPOINTS_IN_FIRST_EPOCH, 1]
+    for name in ("adam", "sgd"):
+        assert document["paths"][name][-1]["residual"] <= 1e-6
+    assert 0 < document["explained"]["all"] < 1
+    assert "Adam and GD" in capsys.readouterr().out
+    store = jobs.Store(tmp_path / "cache" / "races.sqlite")
+    with sqlite3.connect(store.path) as db:  # both kept, so the same command again reuses them
+        assert db.execute("SELECT state FROM jobs").fetchall() == [("finished",)]
+        assert db.execute("SELECT state FROM landscapes").fetchall() == [("finished",)]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--through", "adam,nadam"], "'nadam' did not run in this race"),
+    (["--grid", "500"], "grid=500 is outside the allowed range [5, 101]"),
+    (["--plane", "endpoints", "--optimizers", "adam"], "this race has only one"),
+])
+def test_the_command_refuses_bad_settings_before_training(tmp_path, monkeypatch, capsys, flags, message):
+    monkeypatch.setenv("OPTVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["landscape", "--data", "embedded", "--optimizers", "sgd,adam", *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "cache" / "races.sqlite").exists()
