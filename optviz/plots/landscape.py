@@ -87,14 +87,14 @@ def landscape_3d(result, which: str = "train") -> go.Figure:
     spec = new_spec(_title(result, which, "over"), legend=below_legend(-0.02), scene=dict(
         xaxis=dict(title=dict(text="a")), yaxis=dict(title=dict(text="b")),
         zaxis=dict(title=dict(text=LOSSES[which]), range=[low, high + 2 * lift]), aspectmode="manual",
-        aspectratio=dict(x=1.2, y=1.2, z=0.7),
-    ))
+        aspectratio=dict(x=1.2, y=1.2, z=0.7), camera=dict(eye=dict(x=-1.1, y=-1.5, z=1.6)),
+    ))  # seen from above the start, looking down the valley the paths run in
     spec["layout"]["annotations"] = [dict(text=f"a: {a_title[3:]}<br>b: {b_title[3:]}", xref="paper", yref="paper",
                                           x=0, y=1, xanchor="left", yanchor="top", showarrow=False, align="left")]
     data = spec["data"]
     data.append(dict(
         type="surface", x=result.axes["a"], y=result.axes["b"], z=np.minimum(loss, high).tolist(),
-        colorscale=SURFACE_COLORS, cmin=low, cmax=high, showscale=False, opacity=0.8, name=LOSSES[which],
+        colorscale=SURFACE_COLORS, cmin=low, cmax=high, showscale=False, opacity=0.75, name=LOSSES[which],
         contours=dict(z=dict(show=True, color=LEVEL_LINE, width=1)),
         customdata=loss.tolist(),
         hovertemplate=f"(a, b) = (%{{x:.3g}}, %{{y:.3g}})<br>{LOSSES[which]}: %{{customdata:.4f}}<extra></extra>",

@@ -534,7 +534,7 @@ def explain(landscape: Landscape) -> str:
                 "those three points lie exactly on it, at their true distances, so the map shows where the "
                 "two solutions sit from the start and from each other, and what lies between them. It hides every "
                 f"direction the paths took out of it ({1 - captured:.0%} of their movement): the points between "
-                "are drawn where they project, and each one's distance from the plane is in its label.")
+                "are drawn where they project, and each one's distance from the plane is in its hover text.")
     if landscape.plane == "pca":
         worst = min(landscape.explained["paths"].items(), key=lambda item: item[1])
         return (f"The two directions in which all optimizers' checkpoints, measured from the common first weights, "
