@@ -136,14 +136,17 @@ def _view(landscapes: jobs.Landscapes, race, settings: Settings, live: bool) -> 
         st.progress(drawn.progress, text=doing)
         return
     if drawn.state != "finished":
-        STATE_NOTICES[drawn.state](f"{drawn.reason} Press Draw the landscape to compute it again.",
+        from ui.race import _public  # the race page's rule for a text from the server (this module is its part)
+
+        STATE_NOTICES[drawn.state](f"{_public(drawn.reason)} Press Draw the landscape to compute it again.",
                                    icon=":material/info:")
         return
     result, which = drawn.result, st.session_state[_key("loss")]
     st.markdown(explain(result))
-    st.caption(f"Computed in {result.seconds:.1f} s on {result.images['train']:,} training and "
-               f"{result.images['val']:,} validation images.")
-    csv = lambda: figures.landscape_csv(result)  # noqa: E731 (made only when downloaded)
+    held = ", ".join(f"{OPTIMIZERS[name].title} {share:.0%}" for name, share in result.explained["paths"].items())
+    st.caption(f"Each path's movement the plane holds: {held}. Computed in {result.seconds:.1f} s on "
+               f"{result.images['train']:,} training and {result.images['val']:,} validation images.")
+    csv = lambda: figures.landscape_csv(result)  # made only when downloaded
     on_map, in_3d, lines = st.tabs(["Map", "3D", "Straight lines"])
     with on_map:
         show(figures.landscape_contour(result, which), "landscape-map", csv=csv, height=620)

@@ -38,7 +38,6 @@ at a time so that the first layer's three products stay in the processor's cache
 uses them. ``python -m benchmarks.landscape`` measures it against a plain PyTorch loop.
 """
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.server import CHART, app_server, browser, chromium, legend_text
+from benchmarks.server import app_server, browser, chromium, legend_text
 from optviz.race import jobs
 from optviz.race.landscape import Settings
 from optviz.race.training import RaceConfig

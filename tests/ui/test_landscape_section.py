@@ -62,6 +62,7 @@ def test_a_finished_race_draws_its_landscape_with_the_plane_explained_and_shares
     at.run()
     assert not at.exception, at.exception
     assert any(m.value.startswith("The two directions in which all optimizers' checkpoints") for m in at.markdown)
+    assert any(c.value.startswith("Each path's movement the plane holds: GD ") for c in at.caption)
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     titles = [chart["layout"]["title"]["text"] for chart in charts]
     assert "The training loss on the plane of the paths' two main directions" in titles
