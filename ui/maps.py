@@ -27,7 +27,7 @@ from optviz.engine import maps
 from optviz.optimizers import HYPERS, LIBRARIES, OPTIMIZERS, resolve
 from optviz.plots import maps as map_plots
 from optviz.presets import PRESETS
-from optviz.scenario import Scenario
+from optviz.scenario import Scenario, run
 from optviz.scenario import to_query as lab_query
 from ui.common import KEEP, notices, show, stops, traced
 
@@ -303,10 +303,8 @@ def _clamped(raw, name: str, low: float, high: float, notes: list, integer: bool
 
 def lab_link(surface: str, runs: dict, start, steps: int, convention: str) -> str:
     """The lab's link for these runs ({optimizer: hyper-parameters}) from ``start``."""
-    scenario = Scenario(surface=surface, optimizers=tuple(runs), hyper={}, steps=steps, start=tuple(start),
-                        convention=convention)
-    for optimizer, settings in runs.items():
-        scenario = scenario.with_settings(optimizer, **settings)
+    scenario = Scenario(surface=surface, runs=tuple(run(optimizer, **settings) for optimizer, settings in runs.items()),
+                        steps=steps, start=tuple(start), convention=convention)
     return f"lab?{urlencode(lab_query(scenario))}"
 
 

@@ -300,7 +300,8 @@ def _arrivals(surface, optimizer, starts, steps, convention, hyper, per_run, min
 
     The batch keeps only final points, so the runs that arrived are run again with their paths
     recorded, a piece at a time (memory stays bounded), and each path is searched for its first
-    step that close, as ``Trace.arrival`` searches one. Most runs arrive early, and recording is
+    step that close (the lab's ``Trace.arrival`` waits until a run stays that close: a map asks
+    how soon an optimizer gets there). Most runs arrive early, and recording is
     what costs: each is first run for a short horizon only, and those not there yet again for a
     horizon :data:`HORIZON_GROWTH` times longer, until the whole run (its first steps are the same
     whatever the horizon).

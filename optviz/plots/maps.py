@@ -355,9 +355,11 @@ def _basin_keys(*shown) -> list:
 def _basin_axes(b, suffix: str = "", domain=None) -> dict:
     """A basin map's axes: the window of starts at equal scale, each cell whole."""
     half_x, half_y = (b.x[1] - b.x[0]) / 2, (b.y[1] - b.y[0]) / 2
-    axes = map_axes(b.x[0] - half_x, b.x[-1] + half_x, b.y[0] - half_y, b.y[-1] + half_y)
+    axes = map_axes(((b.x[0] - half_x, b.x[-1] + half_x), (b.y[0] - half_y, b.y[-1] + half_y)))
     x, y = axes["xaxis"], axes["yaxis"]
-    x["showgrid"] = y["showgrid"] = False
+    # Maps side by side share the figure's width: each keeps its whole window and gives up room
+    x["constrain"] = y["constrain"] = "domain"
+    x["title"], y["title"] = dict(text="x"), dict(text="y")
     if suffix:
         x["anchor"], y["anchor"], y["scaleanchor"] = f"y{suffix}", f"x{suffix}", f"x{suffix}"
         y["title"] = None

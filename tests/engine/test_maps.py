@@ -22,7 +22,9 @@ def _axis(name: str) -> tuple:
 
 def _same_as_trace(m, cells, start=None):
     """Each sampled cell of map ``m`` ends where ``trace`` ends, with the same loss, divergence,
-    minimum and arrival (``Trace.arrival`` with the map's tolerance)."""
+    minimum (``Trace.arrival``'s, with the map's tolerance) and arrival: the first step it came that
+    close (the lab's ``Trace.arrival`` counts from the step after which it stays: later, for a run
+    that swings through the minimum and out again)."""
     for row, column in cells:
         if isinstance(m, maps.StabilityMap):
             run = optviz.trace(m.surface, m.optimizer, start=m.start, steps=m.steps, convention=m.convention,
@@ -33,8 +35,10 @@ def _same_as_trace(m, cells, start=None):
         np.testing.assert_array_equal(m.final[row, column], run.final if run.diverged_at is None else [np.nan] * 2)
         np.testing.assert_array_equal(m.final_loss[row, column], run.loss[-1])
         assert m.diverged_at[row, column] == (-1 if run.diverged_at is None else run.diverged_at)
-        minimum, step = run.arrival(m.tolerance) if run.diverged_at is None else (None, None)
+        minimum, _ = run.arrival(m.tolerance) if run.diverged_at is None else (None, None)
         expected = -1 if minimum is None else surfaces.get(m.surface).minima.index(minimum)
+        step = None if minimum is None else \
+            int(np.argmax(np.hypot(*(run.path - (minimum.x, minimum.y)).T) <= m.tolerance))
         assert (m.minimum[row, column], m.arrival[row, column]) == (expected, -1 if step is None else step)
 
 
