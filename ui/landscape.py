@@ -156,4 +156,4 @@ def _view(landscapes: jobs.Landscapes, race, settings: Settings, live: bool) -> 
         st.caption("The loss along the straight line from the first weights (t = 0) through each optimizer's solution "
                    "(t = 1), as Goodfellow et al. drew it, and between two solutions: a bump between them is a "
                    "barrier the straight line crosses.")
-        show(figures.landscape_lines(result, which), "landscape-lines", csv=csv, height=520)
+        show(figures.landscape_lines(result, which), "landscape-lines", csv=csv, height=580)

@@ -114,7 +114,7 @@ def landscape_lines(result, which: str = "train") -> go.Figure:
     """The loss along straight lines: from the first weights (t = 0) through each optimizer's
     solution (t = 1), and between two solutions (dashed, t = 0 at the first)."""
     lines, t = result.lines, result.lines["t"]
-    spec = new_spec(f"The {LOSSES[which]} along straight lines through weight space", legend=below_legend(),
+    spec = new_spec(f"The {LOSSES[which]} along straight lines through weight space", legend=below_legend(-0.2),
                     xaxis=dict(title=dict(text="t: 0 at the first weights, 1 at the solution"), zeroline=False),
                     yaxis=dict(title=dict(text=LOSSES[which])))
     data = spec["data"]
