@@ -82,19 +82,19 @@ def landscape_3d(result, which: str = "train") -> go.Figure:
     drawn at the plane's loss under its checkpoints, lifted a little so it stays visible."""
     loss = result.loss(which)
     low, high = _capped(loss)
-    lift = 0.04 * (high - low)
+    lift = 0.06 * (high - low)
     a_title, b_title = axis_titles(result)
     spec = new_spec(_title(result, which, "over"), legend=below_legend(-0.02), scene=dict(
         xaxis=dict(title=dict(text="a")), yaxis=dict(title=dict(text="b")),
         zaxis=dict(title=dict(text=LOSSES[which]), range=[low, high + 2 * lift]), aspectmode="manual",
-        aspectratio=dict(x=1.2, y=1.2, z=0.7), camera=dict(eye=dict(x=-1.1, y=-1.5, z=1.6)),
+        aspectratio=dict(x=1.2, y=1.2, z=0.7), camera=dict(eye=dict(x=-0.6, y=-1.0, z=2.1)),
     ))  # seen from above the start, looking down the valley the paths run in
     spec["layout"]["annotations"] = [dict(text=f"a: {a_title[3:]}<br>b: {b_title[3:]}", xref="paper", yref="paper",
                                           x=0, y=1, xanchor="left", yanchor="top", showarrow=False, align="left")]
     data = spec["data"]
     data.append(dict(
         type="surface", x=result.axes["a"], y=result.axes["b"], z=np.minimum(loss, high).tolist(),
-        colorscale=SURFACE_COLORS, cmin=low, cmax=high, showscale=False, opacity=0.75, name=LOSSES[which],
+        colorscale=SURFACE_COLORS, cmin=low, cmax=high, showscale=False, name=LOSSES[which],
         contours=dict(z=dict(show=True, color=LEVEL_LINE, width=1)),
         customdata=loss.tolist(),
         hovertemplate=f"(a, b) = (%{{x:.3g}}, %{{y:.3g}})<br>{LOSSES[which]}: %{{customdata:.4f}}<extra></extra>",
