@@ -180,6 +180,91 @@ def _swept(args, config, output) -> int:
     return 0 if state == "finished" else 1
 
 
+def _landscape(args) -> int:
+    """Train the race through the store (or reuse the stored one), draw its landscape there too
+    (or reuse it), print what the plane shows and write the JSON; the exit status."""
+    from optviz.race import jobs
+    from optviz.race.landscape import Settings, explain
+    from optviz.race.training import RaceConfig
+
+    config = RaceConfig(optimizers=_names(args.optimizers), epochs=args.epochs, seed=args.seed,
+                        hidden=_list("--hidden", args.hidden, int, "300,100"), data=args.data)
+    through = tuple(name.strip() for name in args.through.split(",")) if args.through else ()
+    settings = Settings(plane=args.plane, through=through, grid=args.grid, images=args.images)
+    settings = settings.for_race(config.optimizers)  # a bad --through fails before the training
+    try:
+        output = _Output(args.json) if args.json else None
+    except OSError as error:
+        print(f"error: cannot write {args.json} ({error.strerror or error})", file=sys.stderr)
+        return 2
+    try:
+        store = jobs.Store()
+        race = _stored_race(store, config)
+        if race.state != "finished":
+            print(f"error: the race was {race.state}: {race.reason}", file=sys.stderr)
+            return 1
+        landscapes = jobs.Landscapes(store)
+        drawn = landscapes.start(race, settings)
+        if drawn.running:
+            print(f"landscape: the {settings.plane} plane, a {settings.grid} × {settings.grid} grid on "
+                  f"{settings.images:,} training and validation images each", file=sys.stderr)
+        drawn = _waited(lambda: landscapes.job(config, settings), "landscape", lambda job: job.progress)
+        if drawn.state != "finished":
+            print(f"error: the landscape was {drawn.state}: {drawn.reason}", file=sys.stderr)
+            return 1
+        result = drawn.result
+        print(explain(result))
+        for name, points in result.paths.items():
+            last = points[-1]
+            print(f"  {name:<10} epoch {last['epoch']:<4} a {last['a']:9.3f}  b {last['b']:9.3f}  residual "
+                  f"{last['residual']:.3f}  train loss {last['train_loss']:.4f}  (the plane there: "
+                  f"{last['plane_train_loss']:.4f})")
+        if output is not None:
+            output.write(result.to_dict())
+            print(f"landscape written to {args.json}")
+        return 0
+    except (jobs.Refused, jobs.StoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot write {args.json} ({error.strerror or error})", file=sys.stderr)
+        return 2
+    finally:
+        if output is not None:
+            output.close()
+
+
+def _stored_race(store, config):
+    """The finished race of ``config`` with its checkpoints: the stored one, else trained now."""
+    from optviz.race import jobs
+
+    race = store.start(config)
+    if race.state == "finished" and not jobs.Landscapes(store).checkpoints(race.key):
+        race = store.start(config, again=True)  # older than the checkpoints the store keeps
+    if race.running:
+        print(f"training {', '.join(config.optimizers)} for {config.epochs} epochs (the race is kept in the store)",
+              file=sys.stderr)
+    return _waited(lambda: store.watch(race.key), "race", lambda job: job.progress)
+
+
+def _waited(look, what, share, width=30):
+    """Poll ``look()`` until its job stops running, drawing its progress; the job as it ended."""
+    import time
+
+    job, shown = look(), None
+    while job.running:
+        percent = round(100 * share(job))
+        if percent != shown:
+            filled = width * percent // 100
+            print(f"\r{what} [{'#' * filled}{'.' * (width - filled)}] {percent:3d}%", end="", file=sys.stderr)
+            shown = percent
+        time.sleep(0.5)
+        job = look()
+    if shown is not None:
+        print(file=sys.stderr)
+    return job
+
+
 class _Output:
     """Where ``train --json`` writes, opened before the race so that a path that cannot be written
     fails at once; what the user named is written, never replaced by something else.
@@ -355,6 +440,24 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     sweep.add_argument("--json", metavar="OUT", help="write the settings, every run and each best α to OUT")
     sweep.set_defaults(run=_sweep)
+
+    scape = commands.add_parser("landscape", help="the trained MLP's loss on a plane through weight space, with "
+                                "every optimizer's path on it")
+    scape.add_argument("--data", default="auto", choices=("auto", "embedded"), help="as for train (default: auto)")
+    scape.add_argument("--optimizers", default="article", help="as for train (default: article)")
+    scape.add_argument("--epochs", type=int, default=20)
+    scape.add_argument("--seed", type=int, default=0)
+    scape.add_argument("--hidden", default="300,100", help="hidden layer sizes, comma-separated")
+    scape.add_argument("--plane", default="pca", choices=("endpoints", "pca", "random"), help="through the first "
+                       "weights and two solutions, along the paths' two main directions, or two random "
+                       "filter-normalized directions around a solution (default: pca)")
+    scape.add_argument("--through", metavar="OPT,OPT", help="the optimizers whose solutions the plane goes "
+                       "through (random: around the first one's; default: the race's first two)")
+    scape.add_argument("--grid", type=int, default=51, help="points along each side (default: 51)")
+    scape.add_argument("--images", type=int, default=1000, help="training and validation images the loss is "
+                       "measured on, of each (default: 1000)")
+    scape.add_argument("--json", metavar="OUT", help="write the grid, the paths and the lines to OUT")
+    scape.set_defaults(run=_landscape)
     return top
 
 

@@ -17,7 +17,7 @@ from optviz.race import conclusions, jobs
 from optviz.optimizers import HYPERS, OPTIMIZERS
 from optviz.scenario import LIMITS
 from optviz.race.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_SEED, RaceConfig
-from ui import fair_race
+from ui import fair_race, landscape
 from ui.common import KEEP, hyper_widget, notices, show
 
 #: How often the live curves are redrawn while a race runs (seconds). The article's race on the
@@ -246,7 +246,9 @@ def page() -> None:
     if data_notice:
         st.warning(f"The full set is not offered: {_public(data_notice)}", icon=":material/folder_off:")
     if _key("optimizers") not in state:  # a new session: the link decides, else the article's figure 16
-        config, state[_key("link_notices")] = from_query(st.query_params.to_dict(), sources)
+        link = st.query_params.to_dict()
+        config, state[_key("link_notices")] = from_query(landscape.race_part(link), sources)
+        state[_key("link_notices")] += landscape.from_query(link)
         _load(config)
     if state[_key("data")] not in sources:
         state[_key("data")] = "embedded"
@@ -261,7 +263,8 @@ def page() -> None:
     except ValueError as error:
         st.error(f"These settings cannot be raced: {error}")
         return
-    query = {**to_query(config), **({"present": st.query_params["present"]} if "present" in st.query_params else {})}
+    query = {**to_query(config), **landscape.to_query(),
+             **({"present": st.query_params["present"]} if "present" in st.query_params else {})}
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
     try:
@@ -296,6 +299,8 @@ def _race(store: jobs.Store, config: RaceConfig) -> None:
         store.cancel(key)
     live = job is not None and job.running
     st.fragment(_view, run_every=REFRESH_SECONDS if live else None)(store, key, live)
+    if job is not None and job.state == "finished":
+        landscape.section(store, job)
 
 
 def _view(store: jobs.Store, key: str, live: bool) -> None:

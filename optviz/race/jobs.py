@@ -49,12 +49,17 @@ tick. So:
   That is twice the once-a-minute timers a browser allows a hidden tab, so switching to the
   slides does not stop a race, while a closed tab frees the server within two minutes.
 
+Every race keeps its checkpoints (each optimizer's weights along its path, see ``run_race``) for
+the loss landscapes drawn of it, which are jobs of their own in the same store: see
+:class:`Landscapes`, at the end of this module.
+
 Limits enforced here, whatever a page asks: :class:`RaceConfig`'s own (epochs, batch size,
 network, parameters, optimizers, the work of the whole race), :data:`MAX_RUNNING` race at a time
 (a race takes one core, the server needs the other), data only from :data:`DATA_SOURCES`, and the
 :data:`KEPT` latest races on disk.
 """
 
+import hashlib
 import json
 import logging
 import os
@@ -65,6 +70,8 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from optviz.race import data as datasets
 from optviz.optimizers import OPTIMIZERS
@@ -97,8 +104,8 @@ PATIENCE_SECONDS = 60.0
 #: The longest wait before a failed write is tried again (seconds); the waits double from TICK_SECONDS.
 MAX_RETRY_SECONDS = 8.0
 #: Bump when the tables change: a store of another version is moved aside, not misread (but for
-#: version 1, which gains the sweeps' tables and keeps its races).
-SCHEMA_VERSION = 2
+#: an earlier version listed in _UPGRADES, which gains the newer tables and keeps its data).
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE jobs (
@@ -151,8 +158,40 @@ CREATE TABLE sweep_runs (
 );
 CREATE INDEX sweep_runs_by_key ON sweep_runs (key);
 """
-_TABLES = {"jobs", "records", "sweeps", "sweep_runs"}
+#: A race's checkpoints and the loss landscapes drawn of it (see Landscapes), added by version 3.
+_LANDSCAPE_SCHEMA = """
+CREATE TABLE checkpoints (
+    key TEXT NOT NULL,             -- the race's
+    optimizer TEXT NOT NULL,
+    position REAL NOT NULL,        -- in epochs: 0 for the first weights
+    weights BLOB NOT NULL,         -- float32, little-endian
+    PRIMARY KEY (key, optimizer, position)
+);
+CREATE TABLE landscapes (
+    key TEXT PRIMARY KEY,          -- landscape_key(race, settings)
+    race TEXT NOT NULL,            -- the race's key
+    settings TEXT NOT NULL,        -- landscape.Settings.to_dict(), as JSON
+    state TEXT NOT NULL,           -- as a race's: running, finished, cancelled, failed, interrupted
+    reason TEXT NOT NULL,
+    run TEXT NOT NULL,             -- as in jobs: the worker that computes it, its process and start
+    pid INTEGER NOT NULL,
+    boot TEXT NOT NULL,
+    started REAL NOT NULL,
+    ended REAL,
+    heartbeat REAL NOT NULL,       -- stamped with each progress
+    progress REAL NOT NULL DEFAULT 0,
+    cancel INTEGER NOT NULL DEFAULT 0,
+    result TEXT                    -- landscape.Landscape.to_dict(), as JSON, once finished
+);
+"""
+#: Each version's tables, and what a store of an earlier version gains to become of this one.
+_VERSIONS = {1: {"jobs", "records"}, 2: {"jobs", "records", "sweeps", "sweep_runs"},
+             3: {"jobs", "records", "sweeps", "sweep_runs", "checkpoints", "landscapes"}}
+_UPGRADES = {0: _SCHEMA + _SWEEP_SCHEMA + _LANDSCAPE_SCHEMA, 1: _SWEEP_SCHEMA + _LANDSCAPE_SCHEMA,
+             2: _LANDSCAPE_SCHEMA}
+_TABLES = _VERSIONS[SCHEMA_VERSION]
 
+_INTERRUPTED = "Its worker stopped without finishing (the server restarted or its process was killed)."
 #: This process, as job owners name it.
 _BOOT = uuid.uuid4().hex
 #: (store path, key, run) of the races this process's threads are running.
@@ -257,6 +296,7 @@ class Store:
             db.execute("DELETE FROM jobs WHERE key = ? OR key IN (SELECT key FROM jobs WHERE state != 'running' "
                        "ORDER BY started DESC LIMIT -1 OFFSET ?)", (key, KEPT - 1))
             db.execute("DELETE FROM records WHERE key NOT IN (SELECT key FROM jobs)")
+            _forget_landscapes(db)
             db.execute("INSERT INTO jobs (key, config, state, reason, source, run, pid, boot, started, heartbeat, "
                        "viewed) VALUES (?, ?, 'running', '', '', ?, ?, ?, ?, ?, ?)",
                        (key, json.dumps(config.to_dict()), run, os.getpid(), _BOOT, now, now, now))
@@ -339,9 +379,13 @@ class Store:
 
     @staticmethod
     def _write(db, key, pending) -> int:
-        """Insert the pending records; return how many, for the caller to drop once committed."""
+        """Insert the pending records (checkpoints into their own table); return how many, for the
+        caller to drop once committed."""
         db.executemany("INSERT INTO records (key, optimizer, record) VALUES (?, ?, ?)",
-                       [(key, optimizer, json.dumps(record, default=float)) for optimizer, record in pending])
+                       [(key, optimizer, json.dumps(record, default=float)) for optimizer, record in pending
+                        if record["kind"] != "checkpoint"])
+        _write_checkpoints(db, key, [(optimizer, record) for optimizer, record in pending
+                                     if record["kind"] == "checkpoint"])
         return len(pending)
 
     # -- reading --------------------------------------------------------------------------------
@@ -360,8 +404,7 @@ class Store:
     def _reap(self, db, row, now) -> None:
         if self._dead(row, now):
             db.execute("UPDATE jobs SET state = 'interrupted', reason = ?, ended = ? WHERE key = ? AND run = ? "
-                       "AND state = 'running'", ("Its worker stopped without finishing (the server restarted or "
-                                                 "its process was killed).", now, row["key"], row["run"]))
+                       "AND state = 'running'", (_INTERRUPTED, now, row["key"], row["run"]))
 
     def _job(self, db, key) -> Job:
         row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
@@ -439,8 +482,8 @@ class Store:
             db.execute("BEGIN IMMEDIATE")  # two processes opening a new file: one creates, the other checks
             version = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if (version, tables) in ((0, set()), (1, {"jobs", "records"})):  # new, or of version 1
-                for statement in ((_SCHEMA if version == 0 else "") + _SWEEP_SCHEMA).split(";")[:-1]:
+            if version in _UPGRADES and tables == _VERSIONS.get(version, set()):  # new, or of an earlier version
+                for statement in _UPGRADES[version].split(";")[:-1]:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version != SCHEMA_VERSION or tables != _TABLES:
@@ -495,7 +538,7 @@ def _work(store: Store, config: RaceConfig, run: str) -> None:
         dataset = _dataset(config.data)
         writer.source = dataset.source
         writer.tick()  # the source at once, and a cancel made while the data loaded
-        run_race(config, datasets.split(dataset), should_stop=writer.tick, on_event=writer.add)
+        run_race(config, datasets.split(dataset), should_stop=writer.tick, on_event=writer.add, checkpoints=True)
         state, reason = writer.stop or ("finished", "")
     except StoreError as error:
         log.error("training race %s: the store could not be written for %g s: %s", key, PATIENCE_SECONDS, error)
@@ -767,3 +810,224 @@ class Sweeps:
     def _runs(db, key) -> dict:
         return {row["key"]: json.loads(row["result"]) for row in
                 db.execute("SELECT key, result FROM sweep_runs WHERE sweep = ? ORDER BY finished, key", (key,))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints and loss landscapes.
+#
+# A race's checkpoints (float32 weights, about 1 MB each for the article's network, some 200 MB for
+# its race of eight over 20 epochs) sit in a table of their own, kept for the KEPT_CHECKPOINTS
+# latest races; their landscapes, small, are kept as long as their race. A landscape is computed
+# in a thread of the process that asks for it, like a race, and written once, whole, when it
+# finishes: a landscape cancelled, failed or interrupted leaves no result behind.
+
+#: Races whose checkpoints are kept (the latest started); older races keep their curves and the
+#: landscapes already drawn, and need training again for a new one.
+KEPT_CHECKPOINTS = 3
+def _write_checkpoints(db, key, checkpoints) -> None:
+    db.executemany("INSERT OR REPLACE INTO checkpoints (key, optimizer, position, weights) VALUES (?, ?, ?, ?)",
+                   [(key, optimizer, record["epoch_position"], record["weights"].astype("<f4").tobytes())
+                    for optimizer, record in checkpoints])
+
+
+def _forget_landscapes(db) -> None:
+    """Drop the checkpoints and landscapes of races no longer in the store, and the checkpoints of
+    all but the :data:`KEPT_CHECKPOINTS` latest races."""
+    db.execute("DELETE FROM landscapes WHERE race NOT IN (SELECT key FROM jobs)")
+    db.execute("DELETE FROM checkpoints WHERE key NOT IN (SELECT key FROM jobs ORDER BY started DESC LIMIT ?)",
+               (KEPT_CHECKPOINTS - 1,))  # room for the race about to start
+
+
+def landscape_key(race: RaceConfig, settings) -> str:
+    """A stable 16-hex-digit key of a landscape: its race's and its settings'."""
+    text = json.dumps({"race": race.key(), **settings.to_dict()}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LandscapeJob:
+    """One landscape as the store knows it at one moment: ``state`` as a race's :class:`Job`;
+    ``progress`` in [0, 1]; ``result`` the ``Landscape`` once finished, else None."""
+
+    key: str
+    race: str
+    settings: object
+    state: str
+    reason: str
+    progress: float
+    started: float
+    ended: float | None
+    cancelling: bool
+    result: object
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
+class Landscapes:
+    """The loss landscapes of a store's races: :meth:`start` one, look at it (:meth:`job`),
+    :meth:`cancel` it. Raises :class:`StoreError` as the store does.
+
+    Limits, whatever a page asks: ``landscape.Settings``'s own (grid, images), one landscape at a
+    time and none while a race runs (each takes a core; the server needs the other), and only of
+    a finished race whose checkpoints are kept.
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def start(self, race: Job, settings) -> LandscapeJob:
+        """The landscape of the finished race ``race`` on ``settings``: the stored one if it is
+        running or finished, else a new computation. Raises ValueError for settings the race cannot
+        satisfy, :class:`Refused` for a race not finished, without checkpoints, or a busy server."""
+        settings = settings.for_race(race.config.optimizers)
+        if race.state != "finished":
+            raise Refused("A landscape is drawn of a finished race: wait until this one ends, or train it to the end.")
+        key, now, run = landscape_key(race.config, settings), time.time(), uuid.uuid4().hex
+        with self.store._transaction() as db:
+            for row in db.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
+                self.store._reap(db, row, now)
+            for row in db.execute("SELECT * FROM landscapes WHERE state = 'running'").fetchall():
+                self._reap(db, row, now)
+            row = db.execute("SELECT state FROM landscapes WHERE key = ?", (key,)).fetchone()
+            if row is not None and row["state"] in ("running", "finished"):
+                return self._job(db, key)
+            if db.execute("SELECT 1 FROM jobs WHERE state = 'running'").fetchone():
+                raise Refused("A race is training on this server: a landscape waits until it ends (each takes a "
+                              "core of its own).")
+            if db.execute("SELECT 1 FROM landscapes WHERE state = 'running'").fetchone():
+                raise Refused("Another landscape is being computed on this server: one at a time. Try again when "
+                              "it ends.")
+            if not db.execute("SELECT 1 FROM checkpoints WHERE key = ? LIMIT 1", (race.key,)).fetchone():
+                raise Refused("This race's weights along the way are no longer kept (the server keeps those of its "
+                              f"{KEPT_CHECKPOINTS} latest races): press Run again to train it anew, then draw it.")
+            db.execute("DELETE FROM landscapes WHERE key = ?", (key,))
+            db.execute("INSERT INTO landscapes (key, race, settings, state, reason, run, pid, boot, started, "
+                       "heartbeat) VALUES (?, ?, ?, 'running', '', ?, ?, ?, ?, ?)",
+                       (key, race.key, json.dumps(settings.to_dict()), run, os.getpid(), _BOOT, now, now))
+            with _live_lock:
+                _live.add((self.store.path, key, run))
+        try:
+            threading.Thread(target=_landscape_work, args=(self, key, race.config, settings, run),
+                             name=f"landscape-{key}", daemon=True).start()
+        except RuntimeError:
+            with _live_lock:
+                _live.discard((self.store.path, key, run))
+            raise
+        return self.job(race.config, settings)
+
+    def job(self, race: RaceConfig, settings) -> LandscapeJob | None:
+        """The landscape of ``race`` on ``settings`` (checked against the race), or None."""
+        key = landscape_key(race, settings.for_race(race.optimizers))
+        with self.store._transaction() as db:
+            row = db.execute("SELECT * FROM landscapes WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            self._reap(db, row, time.time())
+            return self._job(db, key)
+
+    def cancel(self, race: RaceConfig, settings) -> None:
+        """Ask the computation to stop; it does within about :data:`TICK_SECONDS`, keeping nothing."""
+        key = landscape_key(race, settings.for_race(race.optimizers))
+        with self.store._transaction() as db:
+            db.execute("UPDATE landscapes SET cancel = 1 WHERE key = ? AND state = 'running'", (key,))
+
+    def checkpoints(self, race_key: str) -> dict:
+        """A race's checkpoints: each optimizer's ``[(epoch_position, weights), ...]`` in order."""
+        with self.store._transaction(write=False) as db:
+            rows = db.execute("SELECT optimizer, position, weights FROM checkpoints WHERE key = ? "
+                              "ORDER BY optimizer, position", (race_key,)).fetchall()
+        kept = {}
+        for optimizer, position, weights in rows:
+            kept.setdefault(optimizer, []).append((position, np.frombuffer(weights, "<f4")))
+        return kept
+
+    def _reap(self, db, row, now) -> None:
+        if self.store._dead(row, now):
+            db.execute("UPDATE landscapes SET state = 'interrupted', reason = ?, ended = ? WHERE key = ? AND run = ? "
+                       "AND state = 'running'", (_INTERRUPTED, now, row["key"], row["run"]))
+
+    def _job(self, db, key) -> LandscapeJob:
+        from optviz.race.landscape import Landscape, Settings
+
+        row = db.execute("SELECT * FROM landscapes WHERE key = ?", (key,)).fetchone()
+        settings = json.loads(row["settings"])
+        return LandscapeJob(key=key, race=row["race"], settings=Settings(**settings), state=row["state"],
+                            reason=row["reason"], progress=row["progress"], started=row["started"],
+                            ended=row["ended"], cancelling=bool(row["cancel"]),
+                            result=Landscape.from_dict(json.loads(row["result"])) if row["result"] else None)
+
+    # -- the worker's side ----------------------------------------------------------------------
+
+    def _tick(self, key, run, progress) -> bool:
+        """Write the progress and stamp the heartbeat; whether to stop (cancelled, or no longer this run's)."""
+        with self.store._transaction(busy=TICK_SECONDS) as db:
+            row = db.execute("SELECT cancel FROM landscapes WHERE key = ? AND run = ? AND state = 'running'",
+                             (key, run)).fetchone()
+            if row is None:
+                return True
+            db.execute("UPDATE landscapes SET progress = ?, heartbeat = ? WHERE key = ?", (progress, time.time(), key))
+        return bool(row["cancel"])
+
+    def _end(self, key, run, state, reason, result=None) -> None:
+        """How it ended, and the whole result if it finished, in one transaction."""
+        with self.store._transaction() as db:
+            db.execute("UPDATE landscapes SET state = ?, reason = ?, ended = ?, progress = ?, result = ? "
+                       "WHERE key = ? AND run = ? AND state = 'running'",
+                       (state, reason, time.time(), 1.0 if result else 0.0, result, key, run))
+
+
+def _landscape_work(landscapes: Landscapes, key: str, race: RaceConfig, settings, run: str) -> None:
+    """The worker: compute the landscape, report its progress, write it whole or not at all."""
+    from optviz.race import landscape
+
+    ticker = _Ticker(landscapes, key, run)
+    state, reason, result = "failed", "The worker stopped for an unknown reason.", None
+    try:
+        split = datasets.split(_dataset(race.data))
+        computed = landscape.compute(race, landscapes.checkpoints(race.key()), split, settings,
+                                     progress=ticker.progress, should_stop=ticker.should_stop)
+        state, reason, result = "finished", "", json.dumps(computed.to_dict())
+    except landscape.Stopped:
+        state, reason = "cancelled", "Cancelled."
+    except Exception as error:
+        log.exception("landscape %s failed", key)
+        state, reason = "failed", f"{type(error).__name__}: {error}"
+    finally:
+        try:
+            wait = TICK_SECONDS
+            while True:  # tried until it is written, as a race's end is
+                try:
+                    landscapes._end(key, run, state, reason, result)
+                    break
+                except StoreError:
+                    log.warning("landscape %s: how it ended (%s) was not written; trying again", key, state)
+                    time.sleep(wait)
+                    wait = min(2 * wait, MAX_RETRY_SECONDS)
+        finally:
+            with _live_lock:
+                _live.discard((landscapes.store.path, key, run))
+
+
+class _Ticker:
+    """The landscape worker's side of the store: the share done, written with the heartbeat every
+    :data:`TICK_SECONDS`, and whether to stop. A write that fails is tried at the next tick."""
+
+    def __init__(self, landscapes: Landscapes, key: str, run: str):
+        self.landscapes, self.key, self.run = landscapes, key, run
+        self.share, self.next_tick = 0.0, 0.0
+
+    def progress(self, share: float) -> None:
+        self.share = share
+
+    def should_stop(self) -> bool:
+        now = time.monotonic()
+        if now < self.next_tick:
+            return False
+        self.next_tick = now + TICK_SECONDS
+        try:
+            return self.landscapes._tick(self.key, self.run, self.share)
+        except StoreError:
+            log.warning("landscape %s: progress not written", self.key, exc_info=True)
+            return False

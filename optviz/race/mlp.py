@@ -235,10 +235,14 @@ class MLP:
             self._buffers[n] = outputs, input_grads, np.empty((*stack, n, CLASSES), self.dtype)
         return self._buffers[n]
 
-    def forward(self, x):
-        """The logits (…, n, 10) for images ``x`` (n, 784); valid until the next call with the same n."""
-        outputs, _, _ = self._workspace(len(x))
-        for layer, out in zip(self.layers, outputs):
+    def forward(self, x, first: int = 0):
+        """The logits (…, n, 10) for images ``x`` (n, 784); valid until the next call with the same n.
+
+        From layer ``first`` on, ``x`` being that layer's input (…, n, inputs): a loss landscape
+        computes the first layer of many networks at once its own way, then runs the rest here.
+        """
+        outputs, _, _ = self._workspace(x.shape[-2])
+        for layer, out in zip(self.layers[first:], outputs[first:]):
             x = layer.forward(x, out)
         return x
 

@@ -97,6 +97,10 @@ BLOCK_IMAGES = 1024
 #: values to all eight.
 ARTICLE_HYPER = {"lr": 0.001, "momentum": 0.9, "rho": 0.9, "beta1": 0.9, "beta2": 0.999}
 
+#: Where within the first epoch a race asked for checkpoints keeps one, as fractions of the epoch,
+#: besides the first weights and the end of every epoch: the weights move most at the start.
+CHECKPOINTS_IN_FIRST_EPOCH = (0.125, 0.25, 0.5)
+
 #: Bump when a change to the training makes earlier results wrong: it is part of RaceConfig.key().
 RESULTS_VERSION = 2
 
@@ -290,6 +294,11 @@ class _Runner:
         self.window.clear()
         return record
 
+    def checkpoint(self) -> dict:
+        """The weights as they are now, a copy (see run_race's ``checkpoints``)."""
+        return {"kind": "checkpoint", "epoch_position": self.steps / self.steps_per_epoch, "step": self.steps,
+                "weights": self.model.params.copy()}
+
     def diverge(self) -> dict:
         self.diverged_at = self.steps
         return {"kind": "diverged", "step": self.steps, "epoch_position": self.steps / self.steps_per_epoch}
@@ -352,6 +361,8 @@ class RunResult:
             self.epoch_seconds.append(record["seconds"])
         elif kind == "diverged":
             self.diverged_at = record["step"]
+        elif kind == "checkpoint":
+            pass  # weights, for whoever asked for them (on_event): not a curve
         else:
             raise ValueError(f"unknown kind of record {kind!r}")
 
@@ -370,7 +381,7 @@ def empty_results(optimizers) -> dict:
     return {name: RunResult() for name in optimizers}
 
 
-def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None) -> dict:
+def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None, checkpoints=False) -> dict:
     """Train every optimizer of ``config`` on the same minibatches; return their curves.
 
     ``split`` is an ``optviz.race.data.Split``; by default the race loads ``config.data`` itself (a
@@ -383,7 +394,12 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
       ``epoch_position`` counts epochs, fractional;
     * ``{"kind": "epoch", "epoch": 3, "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}``
       when an epoch ends (``epoch`` counts from 1; see the module docstring for each value);
-    * ``{"kind": "diverged", "step": 412, "epoch_position": 0.24}``: that optimizer's last record.
+    * ``{"kind": "diverged", "step": 412, "epoch_position": 0.24}``: that optimizer's last record;
+    * if ``checkpoints``, ``{"kind": "checkpoint", "epoch_position": 0.25, "step": 429, "weights": …}``,
+      the weights (a float32 copy of the parameter vector) of the path a loss landscape draws
+      (``optviz.race.landscape``): the first weights (position 0, the same for every optimizer),
+      then at the :data:`CHECKPOINTS_IN_FIRST_EPOCH` fractions of the first epoch, then after each
+      epoch, just after its ``epoch`` record. A diverged run keeps the ones before it diverged.
 
     ``should_stop()`` is polled before every minibatch of every run; once it returns True the race
     returns at once with the epochs that finished (an epoch half done is dropped). A race in which
@@ -414,6 +430,11 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
                            check_convention(get(name).convention_for(config.convention)), steps_per_epoch)
                    for name in config.optimizers]
         one_blas_thread()  # now that the runners' kernels are loaded, and any BLAS they brought
+        early = {round(fraction * steps_per_epoch) for fraction in CHECKPOINTS_IN_FIRST_EPOCH} if checkpoints else set()
+        early -= {0, steps_per_epoch}  # the first weights and the epoch's end are kept anyway
+        if checkpoints:
+            for runner in runners:
+                record(runner, runner.checkpoint())
         shuffle = np.random.default_rng(shuffle_seed)
         size = config.batch_size
         block_size = size * max(1, BLOCK_IMAGES // size)
@@ -434,11 +455,16 @@ def run_race(config: RaceConfig, split=None, *, on_event=None, should_stop=None)
                             return results
                         if not runner.step(x[first:first + size], y[first:first + size]):
                             record(runner, runner.diverge())
-                        elif runner.steps % smooth_every == 0:
+                            continue
+                        if runner.steps % smooth_every == 0:
                             record(runner, runner.live_point())
+                        if runner.steps in early:
+                            record(runner, runner.checkpoint())
             for runner in runners:
                 if runner.diverged_at is None:
                     record(runner, runner.finish_epoch(epoch, split.x_val, split.y_val))
+                    if checkpoints and runner.diverged_at is None:
+                        record(runner, runner.checkpoint())
         return results
 
 

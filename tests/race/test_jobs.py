@@ -72,7 +72,7 @@ def endless(monkeypatch):
     """Replace the training by one that records an epoch every 10 ms until told to stop; returns its calls."""
     calls = []
 
-    def race(config, split, *, on_event, should_stop):
+    def race(config, split, *, on_event, should_stop, checkpoints=False):
         calls.append(config)
         epoch = 0
         while not should_stop():
@@ -168,7 +168,7 @@ def test_cancel_is_prompt_and_keeps_the_finished_epochs(store, monkeypatch):
 
 
 def test_a_raising_worker_fails_with_its_error_and_keeps_what_it_finished(store, monkeypatch, caplog):
-    def race(config, split, *, on_event, should_stop):
+    def race(config, split, *, on_event, should_stop, checkpoints=False):
         for name in config.optimizers:
             on_event(name, epoch_record(1))
         raise RuntimeError("the network caught fire in epoch 2")
@@ -216,7 +216,7 @@ def test_one_race_at_a_time(store, endless):
 
 def test_only_the_latest_races_are_kept(store, monkeypatch):
     monkeypatch.setattr(jobs, "KEPT", 2)
-    monkeypatch.setattr(jobs, "run_race", lambda config, split, *, on_event, should_stop:
+    monkeypatch.setattr(jobs, "run_race", lambda config, split, *, on_event, should_stop, checkpoints=False:
                         on_event("adam", epoch_record(1)))
     for seed in range(3):
         ended(store, store.start(tiny(seed=seed)).key)
@@ -266,7 +266,7 @@ def test_a_race_started_again_as_its_last_run_ends_is_not_taken_for_dead(store, 
     end and the moment that worker leaves: the new run goes on, and ends as it should."""
     config, first_worker, restarted = tiny(), [], []
 
-    def race(config, split, *, on_event, should_stop):
+    def race(config, split, *, on_event, should_stop, checkpoints=False):
         if not first_worker:
             first_worker.append(threading.current_thread())
             raise RuntimeError("the first run fails")
@@ -295,7 +295,7 @@ def test_the_heartbeat_goes_on_while_the_worker_does_not_tick_and_stops_with_it(
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
     compiling = threading.Event()
 
-    def race(config, split, *, on_event, should_stop):
+    def race(config, split, *, on_event, should_stop, checkpoints=False):
         compiling.wait(30)
         return {}
 
@@ -328,7 +328,7 @@ def test_records_survive_a_write_that_fails(store, monkeypatch):
             raise sqlite3.OperationalError("database is locked")  # before the commit: rolled back
         return written
 
-    def race(config, split, *, on_event, should_stop):
+    def race(config, split, *, on_event, should_stop, checkpoints=False):
         for name in config.optimizers:
             on_event(name, epoch_record(1))
         should_stop()
@@ -362,7 +362,7 @@ def steady(monkeypatch):
     times (monotonic) at which it recorded."""
     recorded = []
 
-    def race(config, split, *, on_event, should_stop):
+    def race(config, split, *, on_event, should_stop, checkpoints=False):
         epoch = 0
         while not should_stop():
             epoch += 1
@@ -442,7 +442,7 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write over the limit fails (E
 jobs.PATIENCE_SECONDS, jobs.MAX_RETRY_SECONDS = 1.0, 0.2
 recorded = []
 
-def race(config, split, *, on_event, should_stop):
+def race(config, split, *, on_event, should_stop, checkpoints=False):
     while not should_stop():
         recorded.append(time.monotonic())
         for name in config.optimizers:

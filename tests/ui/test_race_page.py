@@ -125,7 +125,7 @@ def test_a_short_race_from_the_page_draws_curves_the_table_and_the_conclusions()
 
 
 def test_a_second_race_is_refused_with_a_way_to_watch_the_running_one(monkeypatch):
-    def endless(config, split, *, on_event, should_stop):
+    def endless(config, split, *, on_event, should_stop, checkpoints=False):
         while not should_stop():
             time.sleep(0.01)
 
@@ -144,7 +144,7 @@ def test_a_second_race_is_refused_with_a_way_to_watch_the_running_one(monkeypatc
 
 
 def test_a_failed_race_is_a_message_not_a_traceback(monkeypatch):
-    def broken(config, split, *, on_event, should_stop):
+    def broken(config, split, *, on_event, should_stop, checkpoints=False):
         raise MemoryError("out of memory in epoch 1")
 
     monkeypatch.setattr(jobs, "run_race", broken)
@@ -248,7 +248,7 @@ def test_run_again_trains_a_finished_race_anew_and_replaces_it_only_once_it_star
     at.run()
     assert "train live" in at.success[0].value and "stays on screen" in button(at, "Run again").help
 
-    def endless(config, split, *, on_event, should_stop):
+    def endless(config, split, *, on_event, should_stop, checkpoints=False):
         while not should_stop():
             time.sleep(0.01)
 
