@@ -48,8 +48,7 @@ def _train(args) -> int:
     from optviz.optimizers import get
     from optviz.race.training import RaceConfig
 
-    names = {"article": ARTICLE, "all": tuple(OPTIMIZERS)}.get(args.optimizers) or tuple(
-        n.strip() for n in args.optimizers.split(","))
+    names = _names(args.optimizers)
     hyper = {}
     for key in HYPERS:  # a flag applies to every optimizer of the race that takes it
         if getattr(args, key) is not None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from optviz.optimizers import OPTIMIZERS
 
-
 #: The optimizers of the article's figure 16, of which its conclusions speak.
 ARTICLE_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam")
 #: The Adam family, as the article groups it ("the Adam variants").

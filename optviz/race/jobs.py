@@ -73,9 +73,9 @@ from pathlib import Path
 
 import numpy as np
 
-from optviz.race import data as datasets
 from optviz.optimizers import OPTIMIZERS
 from optviz.paths import cache_dir
+from optviz.race import data as datasets
 from optviz.race.training import RaceConfig, empty_results, run_race
 
 #: How often the worker writes its records and reads whether to stop (seconds).

@@ -46,7 +46,7 @@ import numpy as np
 from optviz.engine import jit
 from optviz.optimizers import OPTIMIZERS
 from optviz.race.mlp import MLP, parameter_count, softmax_cross_entropy
-from optviz.race.training import one_blas_thread
+from optviz.race.training import one_blas_thread, whole_number
 
 #: The planes, each in two sentences: what it shows, and what it hides (see :func:`explain`).
 PLANES = ("endpoints", "pca", "random")
@@ -107,8 +107,8 @@ class Settings:
         if len(set(through)) < len(through):
             raise ValueError(f"through names {through[0]!r} twice: a plane needs two different optimizers")
         object.__setattr__(self, "through", through)
-        object.__setattr__(self, "grid", _whole("grid", self.grid, MIN_GRID, MAX_GRID))
-        object.__setattr__(self, "images", _whole("images", self.images, MIN_IMAGES, MAX_IMAGES))
+        object.__setattr__(self, "grid", whole_number("grid", self.grid, MIN_GRID, MAX_GRID))
+        object.__setattr__(self, "images", whole_number("images", self.images, MIN_IMAGES, MAX_IMAGES))
 
     def for_race(self, optimizers) -> "Settings":
         """These settings for a race of ``optimizers``: ``through`` checked against it, or its default."""
@@ -125,14 +125,6 @@ class Settings:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "through": list(self.through)}
-
-
-def _whole(name, value, low, high) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name}={value} is outside the allowed range [{low}, {high}]")
-    return int(value)
 
 
 @dataclass

@@ -37,6 +37,7 @@ Limits, whatever asks: :data:`MAX_LRS` α, :data:`MAX_SEEDS` seeds, each run wit
 
 import hashlib
 import json
+import logging
 import math
 import os
 import queue
@@ -44,19 +45,27 @@ import re
 import sys
 import threading
 import time
-import logging
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from optviz.optimizers import ARTICLE, HYPERS, OPTIMIZERS, check_convention, get
+from optviz.optimizers import ARTICLE, HYPERS, OPTIMIZERS, check_convention
 from optviz.race import data as datasets
 from optviz.race import jobs
 from optviz.race.mlp import HIDDEN, parameter_count
-from optviz.race.training import (ARTICLE_HYPER, MAX_OPTIMIZERS, MAX_SEED, METRICS, RESULTS_VERSION, RaceConfig,
-                                  RunResult, run_race)
+from optviz.race.training import (
+    ARTICLE_HYPER,
+    MAX_SEED,
+    METRICS,
+    RESULTS_VERSION,
+    RaceConfig,
+    RunResult,
+    checked_optimizers,
+    iterable,
+    run_race,
+)
 
 #: The article's α, which figure 16 gives every optimizer.
 ARTICLE_LR = ARTICLE_HYPER["lr"]
@@ -113,14 +122,7 @@ class SweepConfig:
     data: str = "auto"
 
     def __post_init__(self):
-        if isinstance(self.optimizers, str) or not _iterable(self.optimizers):
-            raise ValueError(f"optimizers must be a list of names, got {self.optimizers!r}")
-        optimizers = tuple(self.optimizers)
-        if not 1 <= len(optimizers) <= MAX_OPTIMIZERS:
-            raise ValueError(f"a sweep takes 1 to {MAX_OPTIMIZERS} optimizers, got {len(optimizers)}")
-        for name in optimizers:
-            get(name)  # names the known ones if it is not one of them
-        _no_repeats("optimizers", optimizers)
+        optimizers = checked_optimizers(self.optimizers, "a sweep")
         check_convention(self.convention)
         lrs = tuple(sorted(_numbers("α", self.lrs, MAX_LRS)))
         low, high = LR_RANGE
@@ -174,14 +176,6 @@ class SweepConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _iterable(value) -> bool:
-    try:
-        iter(value)
-    except TypeError:
-        return False
-    return True
-
-
 def _no_repeats(what, values) -> None:
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:
@@ -189,7 +183,7 @@ def _no_repeats(what, values) -> None:
 
 
 def _numbers(what, values, most, whole=False) -> list:
-    if isinstance(values, (str, bytes)) or not _iterable(values):
+    if isinstance(values, (str, bytes)) or not iterable(values):
         raise ValueError(f"{what} must be a list of numbers, got {values!r}")
     values = list(values)
     if not 1 <= len(values) <= most:

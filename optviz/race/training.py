@@ -58,11 +58,11 @@ from pathlib import Path
 
 import numpy as np
 
+from optviz.engine import kernels
+from optviz.optimizers import ARTICLE, OPTIMIZERS, check_convention, get, resolve
 from optviz.race import data as datasets
 from optviz.race.conclusions import standings
-from optviz.engine import kernels
 from optviz.race.mlp import HIDDEN, MLP, parameter_count
-from optviz.optimizers import ARTICLE, OPTIMIZERS, check_convention, get, resolve
 
 #: Server-side limits: a web page or a URL can never ask for more work than this.
 MAX_EPOCHS = 50
@@ -133,16 +133,7 @@ class RaceConfig:
     data: str = "auto"
 
     def __post_init__(self):
-        if isinstance(self.optimizers, str) or not _iterable(self.optimizers):
-            raise ValueError(f"optimizers must be a list of names, got {self.optimizers!r}")
-        optimizers = tuple(self.optimizers)
-        if not 1 <= len(optimizers) <= MAX_OPTIMIZERS:
-            raise ValueError(f"a race takes 1 to {MAX_OPTIMIZERS} optimizers, got {len(optimizers)}")
-        for name in optimizers:
-            get(name)  # names the known ones if it is not one of them
-        repeated = sorted({name for name in optimizers if optimizers.count(name) > 1})
-        if repeated:
-            raise ValueError(f"optimizers may not repeat, got {', '.join(repeated)} more than once")
+        optimizers = checked_optimizers(self.optimizers, "a race")
         check_convention(self.convention)
         hyper = _overrides("hyper", self.hyper)
         for name, given in hyper.items():
@@ -156,9 +147,9 @@ class RaceConfig:
         hyper = tuple(sorted((name, tuple(sorted((k, float(v)) for k, v in given.items())))
                              for name, given in hyper.items() if given))
         hidden = (self.hidden,) if isinstance(self.hidden, int) else self.hidden
-        if not _iterable(hidden) or not 1 <= len(tuple(hidden)) <= MAX_HIDDEN_LAYERS:
+        if not iterable(hidden) or not 1 <= len(tuple(hidden)) <= MAX_HIDDEN_LAYERS:
             raise ValueError(f"hidden must list 1 to {MAX_HIDDEN_LAYERS} layer sizes, got {self.hidden!r}")
-        hidden = tuple(_whole("hidden layer size", size, 1, MAX_HIDDEN_SIZE) for size in hidden)
+        hidden = tuple(whole_number("hidden layer size", size, 1, MAX_HIDDEN_SIZE) for size in hidden)
         parameters = parameter_count(hidden)
         if parameters > MAX_PARAMETERS:
             raise ValueError(f"hidden layers {hidden} make a model of {parameters:,} parameters; the limit is "
@@ -168,7 +159,7 @@ class RaceConfig:
             data = self.data if self.data in ("auto", "embedded") else str(Path(self.data).expanduser())
         else:
             raise ValueError(f"data must be 'auto', 'embedded' or a directory, got {self.data!r}")
-        epochs = _whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        epochs = whole_number("epochs", self.epochs, 1, MAX_EPOCHS)
         work = len(optimizers) * parameters * epochs
         if work > MAX_WORK:
             raise ValueError(f"{len(optimizers)} optimizers × {parameters:,} parameters × {epochs} epochs is "
@@ -183,8 +174,8 @@ class RaceConfig:
                              f"{MAX_MEMORY / 1e6:,.0f} MB per race: train fewer optimizers or a smaller network")
         for name, value in (("optimizers", optimizers), ("hyper", hyper), ("hidden", hidden), ("data", data),
                             ("epochs", epochs),
-                            ("batch_size", _whole("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)),
-                            ("seed", _whole("seed", self.seed, 0, MAX_SEED))):
+                            ("batch_size", whole_number("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)),
+                            ("seed", whole_number("seed", self.seed, 0, MAX_SEED))):
             object.__setattr__(self, name, value)
 
     def hyper_for(self, name: str) -> dict:
@@ -232,7 +223,23 @@ def _overrides(what, given) -> dict:
         raise ValueError(f"{what} must map names to values, got {given!r}") from None
 
 
-def _iterable(value) -> bool:
+def checked_optimizers(optimizers, what: str) -> tuple:
+    """``optimizers`` as a tuple of 1 to :data:`MAX_OPTIMIZERS` known names, each once, or a
+    ``ValueError`` saying which rule ``what`` (a race, a sweep) broke."""
+    if isinstance(optimizers, str) or not iterable(optimizers):
+        raise ValueError(f"optimizers must be a list of names, got {optimizers!r}")
+    optimizers = tuple(optimizers)
+    if not 1 <= len(optimizers) <= MAX_OPTIMIZERS:
+        raise ValueError(f"{what} takes 1 to {MAX_OPTIMIZERS} optimizers, got {len(optimizers)}")
+    for name in optimizers:
+        get(name)  # names the known ones if it is not one of them
+    repeated = sorted({name for name in optimizers if optimizers.count(name) > 1})
+    if repeated:
+        raise ValueError(f"optimizers may not repeat, got {', '.join(repeated)} more than once")
+    return optimizers
+
+
+def iterable(value) -> bool:
     try:
         iter(value)
     except TypeError:
@@ -240,7 +247,7 @@ def _iterable(value) -> bool:
     return True
 
 
-def _whole(name, value, low, high) -> int:
+def whole_number(name, value, low, high) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be a whole number, got {value!r}")
     if not low <= value <= high:
