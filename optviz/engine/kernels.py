@@ -83,7 +83,7 @@ def surface_code(name: str) -> int:
     return list(SURFACES).index(name)
 
 
-def _surface_branch(surface):
+def _surface_branches(surface):
     f, grad = inner(surface.f), inner(surface.grad)
 
     @inner
@@ -95,12 +95,27 @@ def _surface_branch(surface):
         for k in range(value.size):
             gradient[0, k], gradient[1, k] = grad(pos[0, k], pos[1, k])
 
-    return evaluate
+    @inner
+    @named(surface.name)
+    def value_at(x, y):
+        return f(x, y)
+
+    @inner
+    @named(surface.name)
+    def gradient_at(x, y):
+        return grad(x, y)
+
+    return evaluate, value_at, gradient_at
 
 
+_BRANCHES = [_surface_branches(s) for s in SURFACES.values()]
 #: evaluate(surface, pos (2, n), value (n,), gradient (2, n), with_value): ∇J at n points, and J
 #: if asked (a step needs only the gradient, and J costs a third as much again).
-evaluate = switch("evaluate", [_surface_branch(s) for s in SURFACES.values()])
+evaluate = switch("evaluate", [branches[0] for branches in _BRANCHES])
+#: value_at(surface, x, y) and gradient_at(surface, x, y): J and ∇J at one point, in registers
+#: (the one-run path: a step's chain of dependent operations goes through no memory).
+value_at = switch("value_at", [branches[1] for branches in _BRANCHES])
+gradient_at = switch("gradient_at", [branches[2] for branches in _BRANCHES])
 
 
 @kernel
@@ -145,27 +160,27 @@ def descend(name: str):
             x, y = points[0, k], points[1, k]
             s, c = initial(i, h)
             sx, sy = s, s
-            at, value, gradient, overflowed = np.empty((2, 1)), np.empty(1), np.empty((2, 1)), -1
+            value, overflowed = 0.0, -1
             for t in range(steps + 1):
                 if keep_path:
                     path[t, 0, k], path[t, 1, k] = x, y
                 if keep_state:
                     set_cell(slots_, state[t], 0, k, sx)
                     set_cell(slots_, state[t], 1, k, sy)
-                at[0, 0], at[1, 0] = x, y
-                evaluate(surface, at, value, gradient, keep_loss or t == steps)
-                if keep_loss:
-                    loss[t, k] = value[0]
+                if keep_loss or t == steps:
+                    value = value_at(surface, x, y)
+                    if keep_loss:
+                        loss[t, k] = value
                 if t == steps:
                     break
-                gx, gy = gradient[0, 0], gradient[1, 0]
+                gx, gy = gradient_at(surface, x, y)
                 c = advance(i, h, c)
                 x, sx = rule(i, x, gx, sx, h, c, convention)
                 y, sy = rule(i, y, gy, sy, h, c, convention)
                 if overflowed < 0 and not (np.isfinite(x) and np.isfinite(y)):
                     overflowed = t + 1
             points[0, k], points[1, k] = x, y
-            final_loss[k], diverged[k] = value[0], overflowed
+            final_loss[k], diverged[k] = value, overflowed
             return
         for block in range(lo, hi, BLOCK):
             first, n = block, min(BLOCK, hi - block)
