@@ -14,14 +14,14 @@ from optviz.plots.race import epoch_ticks, training_race
 from optviz.plots.steps import step_through
 from optviz.plots.sweep import sweep_curves
 from optviz.plots.surface import GRID, GRID_3D, contour, lowest, surface_3d
-from optviz.plots.theme import (CONVENTION_NAMES, CURVE_POINTS, FRAMES, IMAGE_SCALE, PALETTE, PATH_POINTS, QUIET,
+from optviz.plots.theme import (CURVE_POINTS, FRAMES, IMAGE_SCALE, PALETTE, PATH_POINTS,
                                 SLIDE, THEME, THEME_SPEC, color, figure_name, finite_steps, labels, latex_text,
                                 number, plotly_config, run_label, symbol, thin)
 from optviz.plots.tuning import tuning_curves
 
 __all__ = [
-    "CONVENTION_NAMES", "CURVE_POINTS", "DISTANCE_TITLE", "FRAMES", "GRID", "GRID_3D", "HEADROOM", "IMAGE_SCALE",
-    "PALETTE", "PATH_POINTS", "QUIET", "SLIDE", "THEME", "THEME_SPEC", "ball", "color", "contour", "epoch_ticks",
+    "CURVE_POINTS", "DISTANCE_TITLE", "FRAMES", "GRID", "GRID_3D", "HEADROOM", "IMAGE_SCALE",
+    "PALETTE", "PATH_POINTS", "SLIDE", "THEME", "THEME_SPEC", "ball", "color", "contour", "epoch_ticks",
     "distance_curves", "figure_name", "finite_steps", "labels", "latex_text", "learning_rates", "loss_curves",
     "lowest", "number", "plotly_config", "progress", "race_animation", "run_label", "step_through", "surface_3d",
     "sweep_curves", "symbol", "thin", "training_race", "tuning_curves",

@@ -27,7 +27,7 @@ import unicodedata
 import numpy as np
 import plotly.graph_objects as go
 
-from optviz.optimizers import HYPERS, OPTIMIZERS
+from optviz.optimizers import HYPERS, LIBRARIES, OPTIMIZERS
 
 #: One colour per optimizer, in registry order. Each keeps its colour under the commonest colour
 #: blindness (deuteranopia, simulated in tests/plots/test_palette.py), stays apart from the grey
@@ -52,10 +52,6 @@ CURVE_POINTS = 1000  # a curve against step, at most
 FRAMES = 100  # an animation, at most
 DOTS_UP_TO = 80  # shorter paths show each step as a dot: the steps themselves are the lesson
 
-#: Shown in a legend only when they differ from their default or between runs: they rarely
-#: matter, and a legend that lists everything is read by no one.
-QUIET = frozenset({"epsilon", "initial_accumulator", "momentum_decay"})
-CONVENTION_NAMES = {"keras": "Keras", "torch": "PyTorch"}
 
 THEME = go.layout.Template(
     layout=dict(
@@ -127,12 +123,13 @@ def _colours() -> dict:
     taken = {name: PALETTE[i] for i, name in enumerate(names[:len(PALETTE)])}
     candidates = [_lab_to_hex(lightness, 55 * np.cos(hue), 55 * np.sin(hue))
                   for lightness in (38, 52, 66) for hue in np.radians(np.arange(0, 360, 12))]
-    seen = [_hex_to_lab(c) for c in taken.values()]
+    lab = {c: _hex_to_lab(c) for c in [*candidates, *taken.values()]}  # each colour converted once
+    seen = [lab[c] for c in taken.values()]
     for name in names[len(PALETTE):]:
         free = [c for c in candidates if c not in taken.values()]
-        best = max(free, key=lambda c: min(np.linalg.norm(_hex_to_lab(c) - other) for other in seen))
+        best = max(free, key=lambda c: min(np.linalg.norm(lab[c] - other) for other in seen))
         taken[name] = best
-        seen.append(_hex_to_lab(best))
+        seen.append(lab[best])
     return taken
 
 
@@ -189,10 +186,10 @@ def labels(traces) -> list:
         siblings = [t for t in traces if t.optimizer == trace.optimizer]
         defaults = OPTIMIZERS[trace.optimizer].defaults(trace.convention)
         varying = {k for k in trace.hyper if len({t.hyper.get(k) for t in siblings}) > 1}
-        shown = {k for k, v in trace.hyper.items() if k not in QUIET or k in varying or v != defaults.get(k)}
+        shown = {k for k, v in trace.hyper.items() if not HYPERS[k].quiet or k in varying or v != defaults.get(k)}
         notes = []
         if len({t.convention for t in siblings}) > 1:
-            notes.append(CONVENTION_NAMES.get(trace.convention, trace.convention))
+            notes.append(LIBRARIES[trace.convention])
         if len({tuple(t.path[0]) for t in siblings}) > 1:
             notes.append(f"from ({number(trace.path[0, 0])}, {number(trace.path[0, 1])})")
         if trace.diverged_at is not None:
