@@ -57,12 +57,8 @@ def _train(args) -> int:
                 raise ValueError(f"none of {', '.join(names)} takes --{key.replace('_', '-')}")
             for name in takers:
                 hyper.setdefault(name, {})[key] = getattr(args, key)
-    try:
-        hidden = tuple(int(size) for size in args.hidden.split(","))
-    except ValueError:
-        raise ValueError(f"--hidden takes layer sizes like 300,100, got {args.hidden!r}") from None
     config = RaceConfig(optimizers=names, hyper=hyper, convention=args.convention, epochs=args.epochs,
-                        batch_size=args.batch_size, seed=args.seed, hidden=hidden, data=args.data)
+                        batch_size=args.batch_size, seed=args.seed, hidden=_hidden(args.hidden), data=args.data)
     if not args.json:
         _race(config)
         return 0
@@ -98,6 +94,14 @@ def _list(flag: str, text: str, kind, example: str) -> tuple:
         raise ValueError(f"{flag} takes values like {example}, got {text!r}") from None
 
 
+def _hidden(text: str) -> tuple:
+    """--hidden: the hidden layers' sizes, separated by commas."""
+    try:
+        return tuple(int(size) for size in text.split(","))
+    except ValueError:
+        raise ValueError(f"--hidden takes layer sizes like 300,100, got {text!r}") from None
+
+
 def _lr_grid(text: str) -> tuple:
     """--lr-grid LO:HI:N: N values of α from LO to HI, evenly spaced on a log scale, to 3 digits."""
     parts = text.split(":")
@@ -121,7 +125,7 @@ def _sweep(args) -> int:
     config = sweep.SweepConfig(optimizers=_names(args.optimizers), lrs=lrs,
                                seeds=_list("--seeds", args.seeds, int, "0,1,2"), convention=args.convention,
                                epochs=args.epochs, batch_size=args.batch_size,
-                               hidden=_list("--hidden", args.hidden, int, "300,100"), data=args.data)
+                               hidden=_hidden(args.hidden), data=args.data)
     try:  # before the sweep, which may take hours: a path that cannot be written fails now
         output = _Output(args.json) if args.json else None
     except OSError as error:
@@ -187,7 +191,7 @@ def _landscape(args) -> int:
     from optviz.race.training import RaceConfig
 
     config = RaceConfig(optimizers=_names(args.optimizers), epochs=args.epochs, seed=args.seed,
-                        hidden=_list("--hidden", args.hidden, int, "300,100"), data=args.data)
+                        hidden=_hidden(args.hidden), data=args.data)
     through = tuple(name.strip() for name in args.through.split(",")) if args.through else ()
     settings = Settings(plane=args.plane, through=through, grid=args.grid, images=args.images)
     settings = settings.for_race(config.optimizers)  # a bad --through fails before the training
