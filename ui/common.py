@@ -3,6 +3,7 @@
 import math
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import streamlit as st
 
@@ -148,3 +149,13 @@ def literal(text: str) -> str:
         text = text[:MAX_NOTICE_CHARS - 1] + "…"
     fence = "`" * (1 + max(map(len, re.findall("`+", text)), default=0))  # longer than any run of ` inside
     return f"{fence} {text} {fence}"
+
+
+#: A path in a text the server wrote (a data directory, a file in it, the store), absolute or from ~.
+SERVER_PATH = re.compile(r"(?<![\w.:/])[~/][^\s'\"(),;:]*")
+
+
+def public(text: str) -> str:
+    """A text from the server as visitors may read it: each path cut to its last name, so that it
+    names the file or directory and not where it lies on the server."""
+    return SERVER_PATH.sub(lambda path: Path(path.group()).name or path.group(), text)

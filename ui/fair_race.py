@@ -17,7 +17,7 @@ from optviz import plots
 from optviz.optimizers import ARTICLE, HYPERS, OPTIMIZERS
 from optviz.race import conclusions, jobs, sweep
 from optviz.race.training import MAX_EPOCHS
-from ui.common import KEEP, show
+from ui.common import KEEP, public, show
 
 #: How often the section is redrawn while its sweep runs (seconds): a run of the article's network
 #: on the embedded subset for 20 epochs takes 3-4 s on a core here.
@@ -160,7 +160,7 @@ def _status(job: jobs.SweepJob, config: sweep.SweepConfig, done: int) -> None:
     elif job.state == "finished":
         st.success(f"Finished: {total} runs in {_duration(job.ended - job.started)}. {where}", icon=":material/flag:")
     else:
-        STATE_NOTICES[job.state](f"{job.reason} {done} of {total} runs are kept; press Resume to train the others. "
+        STATE_NOTICES[job.state](f"{public(job.reason)} {done} of {total} runs are kept; press Resume to train the others. "
                                  f"{where}", icon=":material/info:")
 
 

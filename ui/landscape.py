@@ -11,7 +11,7 @@ from optviz.optimizers import OPTIMIZERS
 from optviz.plots import landscape as figures
 from optviz.race import jobs
 from optviz.race.landscape import GRID, IMAGES, PLANES, Settings, explain
-from ui.common import KEEP, show
+from ui.common import KEEP, public, show
 
 #: How often a landscape being computed is looked at again (seconds).
 REFRESH_SECONDS = 1.0
@@ -136,9 +136,8 @@ def _view(landscapes: jobs.Landscapes, race, settings: Settings, live: bool) -> 
         st.progress(drawn.progress, text=doing)
         return
     if drawn.state != "finished":
-        from ui.race import _public  # the race page's rule for a text from the server (this module is its part)
 
-        STATE_NOTICES[drawn.state](f"{_public(drawn.reason)} Press Draw the landscape to compute it again.",
+        STATE_NOTICES[drawn.state](f"{public(drawn.reason)} Press Draw the landscape to compute it again.",
                                    icon=":material/info:")
         return
     result, which = drawn.result, st.session_state[_key("loss")]

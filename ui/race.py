@@ -5,9 +5,7 @@ from the widgets, starts or cancels it, and draws what the store holds. The curv
 fragment while the race runs, so the rest of the page (and the server) stays still.
 """
 
-import re
 from dataclasses import replace
-from pathlib import Path
 
 import streamlit as st
 
@@ -18,7 +16,7 @@ from optviz.optimizers import HYPERS, OPTIMIZERS
 from optviz.scenario import LIMITS
 from optviz.race.training import ARTICLE_HYPER, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_OPTIMIZERS, MAX_SEED, RaceConfig
 from ui import fair_race, landscape
-from ui.common import KEEP, hyper_widget, notices, show
+from ui.common import KEEP, hyper_widget, notices, public, show
 
 #: How often the live curves are redrawn while a race runs (seconds). The article's race on the
 #: full set writes a point of its smoothed loss about every second and ends an epoch every 15-20 s
@@ -45,8 +43,6 @@ RUN_AGAIN_HELP = ("Trains these settings again from the first step, live, for th
                   "gives the same curves, only the seconds per epoch change. The finished race stays on screen "
                   "until the new run starts.")
 STATE_NOTICES = {"cancelled": st.warning, "failed": st.error, "interrupted": st.error}
-#: A path in a text the server wrote (a data directory, a file in it, the store), absolute or from ~.
-SERVER_PATH = re.compile(r"(?<![\w.:/])[~/][^\s'\"(),;:]*")
 
 
 @st.cache_resource(show_spinner=False)
@@ -61,14 +57,8 @@ def _data_sources() -> tuple[dict, str]:
     return jobs.data_sources()
 
 
-def _public(text: str) -> str:
-    """A text from the server as visitors may read it: each path cut to its last name, so that it
-    names the file or directory and not where it lies on the server."""
-    return SERVER_PATH.sub(lambda path: Path(path.group()).name or path.group(), text)
-
-
 def _store_failed(error: jobs.StoreError) -> None:
-    st.error(f"Races cannot be started or shown now: {_public(str(error))}. The surface lab and the article's "
+    st.error(f"Races cannot be started or shown now: {public(str(error))}. The surface lab and the article's "
              "figures work as before.", icon=":material/database:")
 
 
@@ -212,7 +202,7 @@ def _controls(sources: dict) -> None:
               help=f"All {len(ARTICLE.optimizers)} optimizers with the article's settings: {settings}, batch "
                    f"{ARTICLE.batch_size}, {ARTICLE.epochs} epochs.")
     st.radio("Data", list(sources), key=_key("data"), format_func=DATA_NAMES.get,
-             captions=[_public(source) for source in sources.values()], **KEEP)
+             captions=[public(source) for source in sources.values()], **KEEP)
     if len(sources) == 1:
         st.caption("The full set is not on this server: put its four IDX files in ~/.keras/datasets/fashion-mnist "
                    "or a directory named by OPTVIZ_DATA_DIR.")
@@ -244,7 +234,7 @@ def page() -> None:
                "minibatches from the same first weights.")
     sources, data_notice = _data_sources()
     if data_notice:
-        st.warning(f"The full set is not offered: {_public(data_notice)}", icon=":material/folder_off:")
+        st.warning(f"The full set is not offered: {public(data_notice)}", icon=":material/folder_off:")
     if _key("optimizers") not in state:  # a new session: the link decides, else the article's figure 16
         link = st.query_params.to_dict()
         config, state[_key("link_notices")] = from_query(landscape.race_part(link), sources)
@@ -270,7 +260,7 @@ def page() -> None:
     try:
         store = _store(str(jobs.default_path()))
         if store.notice:
-            st.warning(_public(store.notice), icon=":material/build:")
+            st.warning(public(store.notice), icon=":material/build:")
         _race(store, config)
         fair_race.section(store, config.data)
     except jobs.StoreError as error:
@@ -335,7 +325,7 @@ def _view(store: jobs.Store, key: str, live: bool) -> None:
 
 
 def _status(job: jobs.Job) -> None:
-    source = f"Data: {_public(job.source)}." if job.source else "Loading the data…"
+    source = f"Data: {public(job.source)}." if job.source else "Loading the data…"
     if job.running:
         doing = "Stopping…" if job.cancelling else f"Training: {job.progress:.0%} of {job.config.epochs} epochs."
         st.progress(job.progress, text=f"{doing} {source}")
@@ -343,5 +333,5 @@ def _status(job: jobs.Job) -> None:
         st.success(f"Finished in {job.ended - job.started:.0f} s. {source} Press Run again to watch it train live.",
                    icon=":material/flag:")
     else:
-        STATE_NOTICES[job.state](f"{_public(job.reason)} The epochs it finished are kept below; press Start to train "
+        STATE_NOTICES[job.state](f"{public(job.reason)} The epochs it finished are kept below; press Start to train "
                                  f"it again from the beginning. {source}", icon=":material/info:")
